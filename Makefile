@@ -1,0 +1,52 @@
+# Two commands on a fresh Debian/Ubuntu machine: `make build` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+ENGINE ?=
+EXTRAS := $(if $(filter piper,$(ENGINE)),[piper],)
+
+.PHONY: build test bench lint system system-test clean help
+
+help:
+	@echo "make build   set up (system packages, .venv) and build the show into audio_out/"
+	@echo "make test    set up with test tools and run the whole test suite"
+	@echo "make bench   run the benchmark, writing bench/results.md"
+	@echo "make lint    ruff"
+	@echo "ENGINE=piper make build   build with the Piper neural voice"
+
+build: system $(VENV)/.installed$(EXTRAS)
+	$(BIN)/rtr-audio build $(if $(ENGINE),--engine $(ENGINE))
+
+test: system-test $(VENV)/.installed-test
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+
+bench: system $(VENV)/.installed-test
+	$(BIN)/python bench/run.py
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+
+system:
+	@tools/setup-system.sh
+
+system-test:
+	@tools/setup-system.sh --test
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install -q -e .
+	@touch $@
+
+$(VENV)/.installed[piper]: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install -q -e '.[piper]'
+	@touch '$@'
+
+$(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install -q -e '.[test,piper]'
+	@touch $@
+
+clean:
+	rm -rf audio_out/episodes audio_out/.cache audio_out/*.xml audio_out/*.html audio_out/*.jpg

@@ -1,0 +1,3 @@
+from rtr_audio.cli import main
+
+main()

@@ -1,0 +1,102 @@
+"""Assembly: lay a plan's clips and silences on a timeline and stream the samples.
+
+Nothing here holds a whole episode in memory: the timeline is a list of placements, and
+``stream_pcm`` yields one clip or one second of silence at a time, so a three-hour episode costs
+no more memory than a three-minute one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from rtr_audio import dsp
+from rtr_audio.cache import Clip, ClipStore
+from rtr_audio.errors import RtrError
+from rtr_audio.model import Chapter, Cue
+from rtr_audio.plan import BellItem, ChapterItem, EpisodePlan, SilenceItem, SpeechItem
+
+CHAPTER_LEAD = 0.5  # seconds
+_SILENCE_CHUNK = np.zeros(dsp.RATE, dtype=np.int16)
+
+
+class ClipMissing(RtrError):
+    """A clip the plan needs is not (or no longer validly) in the cache."""
+
+
+@dataclass(frozen=True)
+class Placement:
+    start: int  # sample offset in the episode
+    length: int
+    key: str | None  # None for silence
+
+
+@dataclass(frozen=True)
+class Timeline:
+    placements: tuple[Placement, ...]
+    cues: tuple[Cue, ...]
+    chapters: tuple[Chapter, ...]
+    total: int  # samples
+
+    @property
+    def duration(self) -> float:
+        return self.total / dsp.RATE
+
+
+def layout(plan: EpisodePlan, lengths: dict[str, int]) -> Timeline:
+    """Place every item; ``lengths`` gives each clip's length in samples."""
+    placements: list[Placement] = []
+    cues: list[Cue] = []
+    chapters: list[Chapter] = []
+    position = 0
+    for item in plan.items:
+        if isinstance(item, ChapterItem):
+            # The first chapter starts the episode; others a moment before their heading.
+            start = 0.0 if not chapters else max(0.0, position / dsp.RATE - CHAPTER_LEAD)
+            chapters.append(Chapter(round(start, 3), item.title))
+            continue
+        if isinstance(item, SilenceItem):
+            length, key = round(item.seconds * dsp.RATE), None
+        else:
+            key = item.key
+            length = lengths[key]
+        if isinstance(item, SpeechItem):
+            cues.append(Cue(position / dsp.RATE, (position + length) / dsp.RATE, item.caption))
+        placements.append(Placement(position, length, key))
+        position += length
+    return Timeline(tuple(placements), tuple(cues), tuple(chapters), position)
+
+
+def episode_loudness(timeline: Timeline, store: ClipStore) -> float:
+    """Integrated loudness of the assembled episode, from the clips' cached loudness frames."""
+    energies = np.zeros(-(-timeline.total // dsp.FRAME) + 1, dtype=np.float64)
+    for placement in timeline.placements:
+        if placement.key is None:
+            continue
+        clip = _load(store, placement.key)
+        first = round(placement.start / dsp.FRAME)
+        frames = clip.energies[: len(energies) - first]
+        energies[first: first + len(frames)] += frames
+    return dsp.integrated_loudness(energies)
+
+
+def stream_pcm(timeline: Timeline, store: ClipStore) -> Iterator[bytes]:
+    """The episode's samples as little-endian int16 bytes, one clip or second at a time."""
+    for placement in timeline.placements:
+        if placement.key is None:
+            remaining = placement.length
+            while remaining > 0:
+                step = min(remaining, len(_SILENCE_CHUNK))
+                yield _SILENCE_CHUNK[:step].tobytes()
+                remaining -= step
+        else:
+            yield _load(store, placement.key).samples.tobytes()
+
+
+def _load(store: ClipStore, key: str) -> Clip:
+    clip = store.load(key)
+    if clip is None:
+        raise ClipMissing(f"cache entry {key[:12]} is missing or damaged")
+    return clip

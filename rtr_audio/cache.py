@@ -1,0 +1,117 @@
+"""The render cache: one file per rendered clip, named by the hash of everything that shapes it.
+
+A clip file holds the processed PCM (mono int16 at ``dsp.RATE``) and its loudness frames, with a
+CRC so a truncated or damaged entry is detected and rendered again instead of being published.
+Files are written under a temporary name and renamed, so a reader never sees half a clip.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import struct
+import tempfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from rtr_audio import dsp
+
+MAGIC = b"RTRCLIP1"
+_HEADER = struct.Struct("<8sIIII")  # magic, rate, samples, frames, crc32
+CLIP_FORMAT = 6  # bump when processing changes so old clips are not reused
+
+
+def cache_dir(out_dir: Path) -> Path:
+    return out_dir / ".cache"
+
+
+def digest(*parts: object) -> str:
+    """A stable hash of JSON-serialisable parts."""
+    blob = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()
+
+
+@dataclass(frozen=True)
+class Clip:
+    samples: np.ndarray  # int16
+    energies: np.ndarray  # float32, one per dsp.FRAME samples
+
+    @property
+    def seconds(self) -> float:
+        return len(self.samples) / dsp.RATE
+
+
+class ClipStore:
+    """Clips on disk under ``root/clips``."""
+
+    def __init__(self, root: Path):
+        self.root = root / "clips"
+
+    def path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.clip"
+
+    def has(self, key: str) -> bool:
+        """Cheap check used to plan work: present with a plausible size (no checksum)."""
+        return self.length(key) is not None
+
+    def length(self, key: str) -> int | None:
+        """Samples in the clip, or None when it is missing or its size is wrong."""
+        path = self.path(key)
+        try:
+            with path.open("rb") as handle:
+                magic, _rate, samples, frames, _crc = _HEADER.unpack(handle.read(_HEADER.size))
+            size = path.stat().st_size
+        except (OSError, struct.error):
+            return None
+        if magic != MAGIC or size != _HEADER.size + samples * 2 + frames * 4:
+            return None
+        return samples
+
+    def load(self, key: str) -> Clip | None:
+        """The clip, or None when missing or damaged (the caller renders it again)."""
+        try:
+            data = self.path(key).read_bytes()
+            magic, rate, samples, frames, crc = _HEADER.unpack_from(data)
+        except (OSError, struct.error):
+            return None
+        body = memoryview(data)[_HEADER.size:]
+        if (magic != MAGIC or rate != dsp.RATE or len(body) != samples * 2 + frames * 4
+                or zlib.crc32(body) != crc):
+            return None
+        pcm = np.frombuffer(body[: samples * 2], dtype="<i2")
+        energies = np.frombuffer(body[samples * 2:], dtype="<f4")
+        return Clip(pcm, energies)
+
+    def save(self, key: str, clip: Clip) -> None:
+        body = clip.samples.astype("<i2").tobytes() + clip.energies.astype("<f4").tobytes()
+        header = _HEADER.pack(MAGIC, dsp.RATE, len(clip.samples), len(clip.energies),
+                              zlib.crc32(body))
+        atomic_write(self.path(key), header + body)
+
+    def discard(self, key: str) -> None:
+        self.path(key).unlink(missing_ok=True)
+
+
+def atomic_write(path: Path, data: bytes, durable: bool = False) -> None:
+    """Write ``data`` so that ``path`` is either the old file or the complete new one.
+
+    ``durable`` also syncs to disk (for published files; cache entries carry a CRC instead).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        # mkstemp creates 0600; published files must be readable by a web server.
+        os.fchmod(fd, 0o644)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,215 @@
+"""The command line: parse options, call one core function, print. No audio work here."""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from rtr_audio import __version__
+from rtr_audio.errors import InputError, RtrError
+
+SCRIPTS_OPTION = click.option("--scripts", "scripts_dir", type=click.Path(path_type=Path),
+                              default=Path("scripts"), show_default=True,
+                              help="Folder with show.yml and the *.md scripts.")
+OUT_OPTION = click.option("--out", "out_dir", type=click.Path(path_type=Path),
+                          default=Path("audio_out"), show_default=True,
+                          help="Output folder (published files and the build cache).")
+ENGINE_OPTION = click.option("--engine", default=None,
+                             help="Speech engine (pyttsx3, piper); default from show.yml.")
+VERBOSE_OPTION = click.option("--verbose", "-v", is_flag=True,
+                              help="More detail, and a traceback on errors.")
+
+
+def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn domain errors into one clear line each and a non-zero exit (traceback if -v)."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except InputError as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            _trace(kwargs)
+            sys.exit(1)
+        except RtrError as exc:
+            click.echo(f"error: {exc}", err=True)
+            _trace(kwargs)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted: the published files are unchanged", err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+def _trace(kwargs: dict[str, Any]) -> None:
+    if kwargs.get("verbose"):
+        traceback.print_exc()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="rtr-audio")
+def main() -> None:
+    """Turn narration scripts into a narrated podcast: episodes with real pauses, chapters,
+    transcripts, a show page and a feed for podcast apps.
+
+    \b
+    Example:
+      rtr-audio build            # scripts/ → audio_out/
+      rtr-audio serve            # listen at http://127.0.0.1:8000/
+    """
+
+
+@main.command()
+@SCRIPTS_OPTION
+@OUT_OPTION
+@ENGINE_OPTION
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Parallel workers (default: all cores).")
+@click.option("--base-url", default=None, help="Where audio_out/ will be published "
+              "(overrides show.yml's base_url).")
+@click.option("--force", is_flag=True, help="Ignore the cache: render and encode everything.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@click.option("--watch", is_flag=True, help="Rebuild whenever a file in the scripts folder "
+              "changes (Ctrl-C to stop).")
+@VERBOSE_OPTION
+@reports_errors
+def build(scripts_dir: Path, out_dir: Path, engine: str | None, jobs: int | None,
+          base_url: str | None, force: bool, quiet: bool, watch: bool, verbose: bool) -> None:
+    """Build the show: episodes, transcripts, chapters, cover, page and feed.
+
+    Only what changed is rendered again; a build with nothing to do takes a moment.
+
+    \b
+    Example:
+      rtr-audio build
+      rtr-audio build --base-url https://example.org/podcast/ --jobs 4
+    """
+    from rtr_audio.build import BuildOptions, build as run_build
+    from rtr_audio.progress import make_reporter
+
+    options = BuildOptions(scripts_dir=scripts_dir, out_dir=out_dir, engine=engine,
+                           jobs=jobs or os.cpu_count() or 1, base_url=base_url, force=force)
+    if watch:
+        from rtr_audio.watch import watch_and_build
+
+        watch_and_build(options, click.echo, quiet=quiet)
+        return
+    with make_reporter(quiet=quiet) as reporter:
+        summary = run_build(options, reporter)
+    if not quiet:
+        click.echo(f"Built {summary.line()}")
+        click.echo(f"Feed: {summary.feed}")
+
+
+@main.command()
+@SCRIPTS_OPTION
+@OUT_OPTION
+@ENGINE_OPTION
+@VERBOSE_OPTION
+@reports_errors
+def check(scripts_dir: Path, out_dir: Path, engine: str | None, verbose: bool) -> None:
+    """Check every script and the show settings without rendering; list every problem.
+
+    Also checks a built feed (if there is one) against podcast-app and Apple requirements.
+
+    \b
+    Example:
+      rtr-audio check && rtr-audio build
+    """
+    from rtr_audio.feedcheck import check_feed
+    from rtr_audio.project import EngineCatalog, load_project, resolve_voices
+
+    project = load_project(scripts_dir)
+    resolve_voices(project, EngineCatalog(), engine)
+    feed_problems = check_feed(out_dir) if (out_dir / "feed.xml").exists() else []
+    for line in feed_problems:
+        click.echo(line, err=True)
+    if feed_problems:
+        sys.exit(1)
+    click.echo(f"OK: show.yml and {len(project.scripts)} scripts are valid")
+
+
+@main.command()
+@ENGINE_OPTION
+@SCRIPTS_OPTION
+@VERBOSE_OPTION
+@reports_errors
+def voices(engine: str | None, scripts_dir: Path, verbose: bool) -> None:
+    """List the voices of the speech engine.
+
+    \b
+    Example:
+      rtr-audio voices
+      rtr-audio voices --engine piper
+    """
+    from rtr_audio.engines import load_engine
+    from rtr_audio.settings import load_settings
+
+    settings, _problems = load_settings(scripts_dir / "show.yml")
+    name = engine or (settings.engine if settings else "pyttsx3")
+    found = load_engine(name).voices()
+    width = max((len(v.id) for v in found), default=2)
+    click.echo(f"{'ID':<{width}}  {'NAME':<28} {'LANGUAGE':<12} GENDER")
+    for voice in found:
+        click.echo(f"{voice.id:<{width}}  {voice.name[:28]:<28} {voice.language[:12]:<12} "
+                   f"{voice.gender}")
+    click.echo(f"\n{len(found)} voices for {name}. Choose one with `voice: <ID>` in "
+               "scripts/show.yml or in a script's front matter.")
+
+
+@main.command()
+@OUT_OPTION
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; 0.0.0.0 to let phones on your network subscribe.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@VERBOSE_OPTION
+@reports_errors
+def serve(out_dir: Path, host: str, port: int, verbose: bool) -> None:
+    """Serve the built show over HTTP for podcast apps and browsers.
+
+    \b
+    Example:
+      rtr-audio serve                      # this computer only
+      rtr-audio serve --host 0.0.0.0       # phones on the same network (prints a QR code)
+    """
+    from rtr_audio.serve import run
+
+    run(out_dir, host, port, click.echo)
+
+
+@main.command()
+@OUT_OPTION
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@reports_errors
+def clean(out_dir: Path, yes: bool) -> None:
+    """Remove the build output and the render cache.
+
+    \b
+    Example:
+      rtr-audio clean -y
+    """
+    if not out_dir.exists():
+        click.echo(f"Nothing to clean: {out_dir} does not exist")
+        return
+    if not yes and sys.stdin.isatty():
+        click.confirm(f"Remove everything built in {out_dir} (and its cache)?", abort=True)
+    removed = 0
+    for child in out_dir.iterdir():
+        if child.name == ".keep":
+            continue  # the folder itself is part of the repository
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+        removed += 1
+    click.echo(f"Removed {removed} items from {out_dir}")

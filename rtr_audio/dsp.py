@@ -1,0 +1,158 @@
+"""Signal processing on mono float32 arrays: trimming, loudness (ITU-R BS.1770), limiting, bell.
+
+Loudness is measured from K-weighted energies per 20 ms frame. Each clip's frames are computed
+once, when the clip is rendered, and kept in the cache; an episode's integrated loudness is then
+computed from the frames of the clips it places, without a second pass over the audio.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import ndimage, signal
+
+RATE = 22050  # internal sample rate: what espeak-ng and Piper's medium voices produce
+FRAME = 441  # 20 ms at RATE: the resolution of loudness bookkeeping
+FRAMES_PER_SUBBLOCK = 5  # BS.1770 blocks are 400 ms with 75 % overlap → 100 ms hops
+FRAMES_PER_BLOCK = 20
+TRUE_PEAK_CEILING_DB = -4.5  # leaves room for the episode gain and MP3 overshoot under -1 dBTP
+SILENCE_DB = -48.0
+LEVEL_PASSES = 5  # below this a clip's edge counts as silence and is trimmed
+
+
+def to_float(pcm: np.ndarray) -> np.ndarray:
+    return pcm.astype(np.float32) / 32768.0
+
+
+def to_int16(x: np.ndarray) -> np.ndarray:
+    return np.clip(np.round(x * 32768.0), -32768, 32767).astype(np.int16)
+
+
+def db_to_gain(db: float) -> float:
+    return float(10 ** (db / 20))
+
+
+def _k_weighting(rate: int) -> tuple[np.ndarray, np.ndarray]:
+    """The two BS.1770 pre-filters (high shelf then high pass) as one cascaded IIR."""
+    # Coefficients derived for any rate, as in BS.1770-4 / pyloudnorm.
+    gain, q, fc = 3.99984385397, 0.7071752369554193, 1681.9744509555319
+    k = math.tan(math.pi * fc / rate)
+    vh = 10 ** (gain / 20)
+    vb = vh**0.4996667741545416
+    a0 = 1 + k / q + k * k
+    shelf_b = np.array([(vh + vb * k / q + k * k) / a0, 2 * (k * k - vh) / a0,
+                        (vh - vb * k / q + k * k) / a0])
+    shelf_a = np.array([1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0])
+    q, fc = 0.5003270373253953, 38.13547087613982
+    k = math.tan(math.pi * fc / rate)
+    hp_b = np.array([1.0, -2.0, 1.0])
+    hp_a = np.array([1.0, 2 * (k * k - 1) / (1 + k / q + k * k),
+                     (1 - k / q + k * k) / (1 + k / q + k * k)])
+    return np.convolve(shelf_b, hp_b), np.convolve(shelf_a, hp_a)
+
+
+_K_B, _K_A = _k_weighting(RATE)
+
+
+def frame_energies(x: np.ndarray) -> np.ndarray:
+    """K-weighted sum of squares per 20 ms frame (the last partial frame is zero-padded)."""
+    weighted = signal.lfilter(_K_B, _K_A, x.astype(np.float64))
+    frames = -(-len(weighted) // FRAME)
+    padded = np.zeros(frames * FRAME)
+    padded[: len(weighted)] = weighted
+    return (padded.reshape(frames, FRAME) ** 2).sum(axis=1).astype(np.float32)
+
+
+def integrated_loudness(energies: np.ndarray) -> float:
+    """Gated integrated loudness (LUFS) from per-frame energies; -inf for silence."""
+    if len(energies) < FRAMES_PER_BLOCK:
+        total = float(energies.sum()) / max(1, len(energies) * FRAME)
+        return _lufs(total)
+    cumulative = np.concatenate([[0.0], np.cumsum(energies, dtype=np.float64)])
+    starts = np.arange(0, len(energies) - FRAMES_PER_BLOCK + 1, FRAMES_PER_SUBBLOCK)
+    blocks = (cumulative[starts + FRAMES_PER_BLOCK] - cumulative[starts]) / (
+        FRAMES_PER_BLOCK * FRAME)
+    with np.errstate(divide="ignore"):
+        loudness = -0.691 + 10 * np.log10(blocks)
+    blocks = blocks[loudness > -70.0]
+    if len(blocks) == 0:
+        return float("-inf")
+    relative_gate = _lufs(float(blocks.mean())) - 10.0
+    with np.errstate(divide="ignore"):
+        kept = blocks[-0.691 + 10 * np.log10(blocks) > relative_gate]
+    return _lufs(float(kept.mean()))
+
+
+def _lufs(mean_square: float) -> float:
+    return -0.691 + 10 * math.log10(mean_square) if mean_square > 0 else float("-inf")
+
+
+def true_peak_envelope(x: np.ndarray) -> np.ndarray:
+    """Per-sample peak of the 4× oversampled signal (BS.1770 true-peak estimate)."""
+    up = signal.resample_poly(x, 4, 1)
+    up = np.abs(up[: len(x) * 4]).reshape(-1, 4).max(axis=1)
+    return np.maximum(up, np.abs(x))
+
+
+def true_peak_db(x: np.ndarray) -> float:
+    peak = float(true_peak_envelope(x).max()) if len(x) else 0.0
+    return 20 * math.log10(peak) if peak > 0 else float("-inf")
+
+
+def limit(x: np.ndarray, ceiling_db: float = TRUE_PEAK_CEILING_DB) -> np.ndarray:
+    """Look-ahead peak limiter: a smooth gain that keeps the true peak under the ceiling.
+
+    The needed gain is min-filtered over twice the smoothing window and then averaged, so the
+    smoothed gain is never above the needed gain at a peak (attack and release of ~10 ms).
+    """
+    ceiling = db_to_gain(ceiling_db)
+    peaks = true_peak_envelope(x)
+    if peaks.max(initial=0.0) <= ceiling:
+        return x
+    needed = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-9))
+    window = int(RATE * 0.010)
+    held = ndimage.minimum_filter1d(needed, size=2 * window + 1, mode="nearest")
+    smooth = ndimage.uniform_filter1d(held, size=window, mode="nearest")
+    return (x * smooth).astype(np.float32)
+
+
+def trim(x: np.ndarray, margin_s: float = 0.01) -> np.ndarray:
+    """Remove engine-added silence at both ends so script pauses are exact."""
+    threshold = db_to_gain(SILENCE_DB)
+    loud = np.flatnonzero(np.abs(x) > threshold)
+    if len(loud) == 0:
+        return x[:0]
+    margin = int(RATE * margin_s)
+    return x[max(0, loud[0] - margin): loud[-1] + margin + 1]
+
+
+def level(x: np.ndarray, target_lufs: float) -> np.ndarray:
+    """Bring one spoken clip to the show's loudness with its true peak under the ceiling.
+
+    Synthetic voices have a high peak-to-loudness ratio (espeak-ng: about 20 dB), so reaching
+    -16 LUFS needs limiting; each limiting pass costs a little loudness, so gain and limit are
+    repeated until the clip sits within 0.2 LU of the target.
+    """
+    current = x
+    for _ in range(LEVEL_PASSES):
+        loudness = integrated_loudness(frame_energies(current))
+        if not math.isfinite(loudness) or abs(target_lufs - loudness) <= 0.2:
+            break
+        current = limit((current * db_to_gain(target_lufs - loudness)).astype(np.float32))
+    return current
+
+
+def bell(target_lufs: float, seconds: float = 4.0) -> np.ndarray:
+    """A soft singing-bowl chime: a few inharmonic partials with slow decay, gentle attack."""
+    t = np.arange(int(RATE * seconds)) / RATE
+    partials = [(1.0, 1.0, 1.4), (2.76, 0.35, 0.9), (5.40, 0.12, 0.5), (1.003, 0.5, 1.6)]
+    fundamental = 432.0
+    tone = sum(amp * np.sin(2 * np.pi * fundamental * ratio * t) * np.exp(-t / decay)
+               for ratio, amp, decay in partials)
+    attack = np.minimum(1.0, t / 0.012)
+    fade = np.minimum(1.0, (seconds - t) / 0.5)
+    tone = (tone * attack * fade).astype(np.float32)
+    # A bell sits below the voice: quieter than speech so it never startles.
+    loudness = integrated_loudness(frame_energies(tone))
+    return limit((tone * db_to_gain(target_lufs - 8 - loudness)).astype(np.float32))

@@ -1,0 +1,94 @@
+"""The default engine: pyttsx3, which drives the system's voices (espeak-ng on Linux,
+SAPI5 on Windows, NSSpeechSynthesizer/AVSpeech on macOS)."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import platform
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from rtr_audio.engines import EngineUnavailable, UnknownVoice, VoiceInfo
+
+ESPEAK_HINT = ("espeak-ng is not installed: run `make build` (installs it), or "
+               "`sudo apt-get install espeak-ng`")
+
+
+class Pyttsx3Engine:
+    name = "pyttsx3"
+
+    def __init__(self) -> None:
+        self._engine: Any = None
+        self._voice: str | None = None
+        self._rate: int | None = None
+
+    def _get(self) -> Any:
+        if self._engine is None:
+            if sys.platform.startswith("linux") and not _espeak_library_present():
+                raise EngineUnavailable(ESPEAK_HINT)
+            try:
+                import pyttsx3
+            except ImportError as exc:  # pragma: no cover - dependency of the package
+                raise EngineUnavailable(f"pyttsx3 is not installed: {exc}") from exc
+            try:
+                self._engine = pyttsx3.init()
+            except (RuntimeError, OSError) as exc:
+                hint = ESPEAK_HINT if sys.platform.startswith("linux") else str(exc)
+                raise EngineUnavailable(hint) from exc
+        return self._engine
+
+    def version(self) -> str:
+        parts = [f"pyttsx3-{importlib.metadata.version('pyttsx3')}", platform.system()]
+        if sys.platform.startswith("linux"):
+            self._get()
+            from pyttsx3.drivers import _espeak
+
+            parts.append(f"espeak-ng-{_espeak.Info().decode(errors='replace')}")
+        return " ".join(parts)
+
+    def voices(self) -> list[VoiceInfo]:
+        found = []
+        for voice in self._get().getProperty("voices"):
+            languages = [str(lang) for lang in (getattr(voice, "languages", None) or [])]
+            found.append(VoiceInfo(
+                id=str(voice.id),
+                name=str(voice.name),
+                language=", ".join(languages),
+                gender=str(getattr(voice, "gender", None) or "unknown"),
+            ))
+        return found
+
+    def resolve_voice(self, voice: str | None) -> str:
+        if voice is None:
+            return "default"
+        voices = self.voices()
+        for info in voices:
+            if voice in (info.id, info.name):
+                return info.id
+        ids = [v.id for v in voices]
+        import difflib
+
+        close = difflib.get_close_matches(voice, ids, n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise UnknownVoice(f"unknown voice `{voice}` for pyttsx3{hint}; "
+                           "`rtr-audio voices` lists them")
+
+    def synthesize(self, text: str, voice: str | None, rate: int, out: Path) -> None:
+        engine = self._get()
+        if voice and voice != self._voice:
+            engine.setProperty("voice", voice)
+            self._voice = voice
+        if rate != self._rate:
+            engine.setProperty("rate", rate)
+            self._rate = rate
+        engine.save_to_file(text, str(out))
+        engine.runAndWait()
+
+
+def _espeak_library_present() -> bool:
+    import ctypes.util
+
+    return bool(ctypes.util.find_library("espeak-ng") or ctypes.util.find_library("espeak")
+                or shutil.which("espeak-ng"))

@@ -1,0 +1,161 @@
+"""Planning: a parsed script becomes a flat list of sounds and silences with cache keys.
+
+The silence between two sounds is decided here, once: an explicit ``[pause]`` replaces the
+automatic gap at that point (so ``[pause 5s]`` is exactly five seconds of silence); otherwise the
+longest automatic gap that applies (sentence, list item, paragraph, heading) is used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rtr_audio import dsp, speech
+from rtr_audio.cache import CLIP_FORMAT, digest
+from rtr_audio.render import ClipTask
+from rtr_audio.script import Bell, Block, Pause, Script, Speech
+from rtr_audio.settings import ShowSettings
+
+LEAD_IN = 0.6  # seconds of silence before the first sound, so players don't clip the start
+TAIL = 2.0  # and after the last, so the episode does not end abruptly
+
+
+@dataclass(frozen=True)
+class Voice:
+    """An engine and voice, resolved: ``fingerprint`` changes when the voice could sound different."""
+
+    engine: str
+    voice: str | None
+    rate: int
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class SpeechItem:
+    key: str
+    caption: str
+    where: str
+
+
+@dataclass(frozen=True)
+class BellItem:
+    key: str
+
+
+@dataclass(frozen=True)
+class SilenceItem:
+    seconds: float
+
+
+@dataclass(frozen=True)
+class ChapterItem:
+    title: str
+
+
+Item = SpeechItem | BellItem | SilenceItem | ChapterItem
+
+
+@dataclass(frozen=True)
+class EpisodePlan:
+    script: Script
+    items: tuple[Item, ...]
+    loudness: float
+    tasks: dict[str, ClipTask] = field(default_factory=dict)
+    bell_key: str | None = None
+
+
+def bell_key(loudness: float) -> str:
+    return digest("bell", CLIP_FORMAT, dsp.RATE, loudness)
+
+
+def spoken_heading(text: str) -> str:
+    """Headings end with a full stop so the engine reads them with a falling, final tone."""
+    return text if text.rstrip()[-1:] in ".?!:" else text.rstrip() + "."
+
+
+@dataclass
+class _Planner:
+    script: Script
+    show: ShowSettings
+    lexicon: speech.Lexicon
+    voice: Voice
+    items: list[Item] = field(default_factory=list)
+    tasks: dict[str, ClipTask] = field(default_factory=dict)
+    pending_pause: float | None = None
+    pending_gap: float = LEAD_IN
+    uses_bell: bool = False
+    pending_chapter: str | None = None
+
+    def sound(self, item: SpeechItem | BellItem) -> None:
+        silence = self.pending_pause if self.pending_pause is not None else self.pending_gap
+        if silence > 0:
+            self.items.append(SilenceItem(round(silence, 6)))
+        if self.pending_chapter is not None:
+            # After the silence, so seeking to a chapter lands just before its heading is said.
+            self.items.append(ChapterItem(self.pending_chapter))
+            self.pending_chapter = None
+        self.items.append(item)
+        self.pending_pause, self.pending_gap = None, 0.0
+
+    def gap(self, seconds: float) -> None:
+        self.pending_gap = max(self.pending_gap, seconds)
+
+    def pause(self, seconds: float) -> None:
+        self.pending_pause = (self.pending_pause or 0.0) + seconds
+
+    def speak(self, text: str, line: int) -> None:
+        caption_source = speech.clean_markup(text)
+        for sentence in speech.split_sentences(caption_source):
+            spoken, used = self.lexicon.apply(sentence)
+            spoken = speech.to_spoken(spoken)
+            if not spoken.strip():
+                continue
+            key = digest("speech", CLIP_FORMAT, self.voice.engine, self.voice.fingerprint,
+                         self.voice.rate, spoken, self.lexicon.digest(used), dsp.RATE,
+                         self.show.loudness)
+            where = f"{self.script.path}:{line}"
+            if key not in self.tasks:
+                self.tasks[key] = ClipTask(key, spoken, self.voice.engine, self.voice.voice,
+                                           self.voice.rate, self.show.loudness, where)
+            self.sound(SpeechItem(key, sentence, where))
+            self.gap(self.script.gaps.sentence)
+
+    def block(self, block: Block) -> None:
+        gaps = self.script.gaps
+        if block.kind == "heading":
+            self.gap(gaps.heading)
+            self.pending_chapter = speech.clean_markup(block.text)
+        for part in block.parts:
+            if isinstance(part, Speech):
+                text = spoken_heading(part.text) if block.kind == "heading" else part.text
+                self.speak(text, part.line)
+            elif isinstance(part, Pause):
+                self.pause(part.seconds)
+            elif isinstance(part, Bell):
+                self.uses_bell = True
+                self.sound(BellItem(bell_key(self.show.loudness)))
+        after = {"heading": gaps.heading, "paragraph": gaps.paragraph, "item": gaps.list_item}
+        self.gap(after[block.kind])
+
+
+def plan_episode(
+    script: Script, show: ShowSettings, lexicon: speech.Lexicon, voice: Voice
+) -> EpisodePlan:
+    planner = _Planner(script, show, lexicon, voice)
+    for block in script.blocks:
+        planner.block(block)
+    ending = planner.pending_pause if planner.pending_pause is not None else TAIL
+    planner.items.append(SilenceItem(ending))
+    items = _chapter_at_start(planner.items, script.title)
+    return EpisodePlan(script, tuple(items), show.loudness, planner.tasks,
+                       bell_key(show.loudness) if planner.uses_bell else None)
+
+
+def _chapter_at_start(items: list[Item], title: str) -> list[Item]:
+    """Chapters must cover the whole episode: narration before the first heading gets one too."""
+    first_sound = next(i for i, item in enumerate(items)
+                       if isinstance(item, SpeechItem | BellItem))
+    first_chapter = next((i for i, item in enumerate(items) if isinstance(item, ChapterItem)),
+                         None)
+    if first_chapter is None or first_chapter < first_sound:
+        return items
+    return [ChapterItem(title), *items]

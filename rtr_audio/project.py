@@ -1,0 +1,97 @@
+"""A show on disk: settings, lexicon and scripts, loaded and validated together.
+
+Everything is read and checked before anything is rendered, and every problem is reported at
+once (the writer fixes them in one go instead of one per build).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rtr_audio.cache import digest
+from rtr_audio.engines import Engine, EngineUnavailable, UnknownVoice, load_engine
+from rtr_audio.errors import InputError, Problem
+from rtr_audio.plan import Voice
+from rtr_audio.script import Script, duplicate_problems, parse_script, script_paths
+from rtr_audio.settings import ShowSettings, load_settings
+from rtr_audio.speech import Lexicon
+
+
+@dataclass(frozen=True)
+class Project:
+    scripts_dir: Path
+    settings: ShowSettings
+    lexicon: Lexicon
+    scripts: tuple[Script, ...]
+
+
+def load_project(scripts_dir: Path, **overrides: object) -> Project:
+    """Load and validate everything; raises InputError listing every problem."""
+    if not scripts_dir.is_dir():
+        raise InputError([Problem(scripts_dir, None, "scripts folder not found")])
+    settings, problems = load_settings(scripts_dir / "show.yml")
+    if settings is not None:
+        settings = settings.with_overrides(**overrides)
+    lexicon, lexicon_problems = Lexicon.load(scripts_dir / "lexicon.yml")
+    problems += lexicon_problems
+    scripts: list[Script] = []
+    paths = script_paths(scripts_dir)
+    if not paths:
+        problems.append(Problem(scripts_dir, None, "no episode scripts (*.md) in this folder"))
+    for path in paths:
+        script, script_problems = parse_script(path, settings)
+        problems += script_problems
+        if script is not None:
+            scripts.append(script)
+    problems += duplicate_problems(scripts)
+    if problems or settings is None:
+        raise InputError(problems)
+    return Project(scripts_dir, settings, lexicon, tuple(scripts))
+
+
+class EngineCatalog:
+    """Engines loaded in this (parent) process for metadata only; synthesis runs in workers."""
+
+    def __init__(self) -> None:
+        self._engines: dict[str, Engine] = {}
+        self._versions: dict[str, str] = {}
+
+    def engine(self, name: str) -> Engine:
+        if name not in self._engines:
+            self._engines[name] = load_engine(name)
+            self._versions[name] = self._engines[name].version()
+        return self._engines[name]
+
+    def voice(self, engine_name: str, voice: str | None, rate: int) -> Voice:
+        engine = self.engine(engine_name)
+        resolved = engine.resolve_voice(voice)
+        fingerprint = digest(engine_name, self._versions[engine_name], resolved)
+        return Voice(engine_name, voice, rate, fingerprint)
+
+
+def resolve_voices(
+    project: Project, catalog: EngineCatalog, engine_override: str | None = None
+) -> dict[str, Voice]:
+    """The voice of every script, by slug; unknown voices are InputErrors at their line."""
+    show = project.settings
+    voices: dict[str, Voice] = {}
+    problems: list[Problem] = []
+    for script in project.scripts:
+        engine = engine_override or script.engine or show.engine
+        voice = script.voice or show.voice
+        try:
+            voices[script.slug] = catalog.voice(engine, voice, script.rate or show.rate)
+        except UnknownVoice as exc:
+            if script.voice:
+                problems.append(Problem(script.path, script.lines.get("voice"), str(exc)))
+            else:
+                problems.append(Problem(show.path, show.line_of("voice"), str(exc)))
+        except EngineUnavailable as exc:
+            if script.engine and not engine_override:
+                problems.append(Problem(script.path, script.lines.get("engine"), str(exc)))
+            else:
+                raise
+    if problems:
+        raise InputError(sorted(set(problems), key=lambda p: (str(p.path), p.line or 0)))
+    return voices

@@ -1,0 +1,232 @@
+"""Rendering: speak each clip once, in isolated worker processes, into the cache.
+
+Each worker owns one engine instance (espeak's state does not survive a fork, so workers are
+started with ``spawn``). Every utterance has a deadline; a worker that hangs or dies is replaced
+and its clip retried once before the build reports ``path:line: could not synthesise …``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+import tempfile
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+
+from rtr_audio import dsp
+from rtr_audio.cache import Clip, ClipStore
+from rtr_audio.errors import EngineError
+
+RETRIES = 1
+
+
+@dataclass(frozen=True)
+class ClipTask:
+    """One utterance to synthesise; ``where`` is ``path:line`` of its first use."""
+
+    key: str
+    text: str
+    engine: str
+    voice: str | None
+    rate: int
+    loudness: float
+    where: str
+
+    @property
+    def timeout(self) -> float:
+        configured = os.environ.get("RTR_AUDIO_CLIP_TIMEOUT")
+        if configured:
+            return float(configured)
+        return 30.0 + 0.5 * len(self.text.split())
+
+
+def render_clips(
+    tasks: list[ClipTask],
+    store: ClipStore,
+    workers: int,
+    on_done: Callable[[ClipTask], None] = lambda task: None,
+) -> None:
+    """Synthesise every task into ``store``; raises EngineError listing clips that failed."""
+    if not tasks:
+        return
+    pool = _Pool(min(workers, len(tasks)), store)
+    try:
+        failures = pool.run(tasks, on_done)
+    finally:
+        pool.close()
+    if failures:
+        raise EngineError("\n".join(failures))
+
+
+def first_words(text: str, count: int = 6) -> str:
+    words = text.split()
+    return " ".join(words[:count]) + ("…" if len(words) > count else "")
+
+
+class _Worker:
+    def __init__(self, context, store_root: Path):
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_worker_main, args=(child, str(store_root)),
+                                       daemon=True)
+        self.process.start()
+        child.close()
+        self.task: ClipTask | None = None
+        self.deadline = 0.0
+
+    def send(self, task: ClipTask) -> None:
+        self.task = task
+        self.deadline = time.monotonic() + task.timeout
+        self.conn.send(task)
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(timeout=5)
+        self.conn.close()
+
+
+class _Pool:
+    def __init__(self, size: int, store: ClipStore):
+        self.context = multiprocessing.get_context("spawn")
+        self.store = store
+        self.workers = [_Worker(self.context, store.root.parent) for _ in range(size)]
+
+    def run(self, tasks: list[ClipTask], on_done: Callable[[ClipTask], None]) -> list[str]:
+        queue = deque((task, 0) for task in tasks)
+        attempts: dict[str, int] = {}
+        failures: list[str] = []
+        idle = list(self.workers)
+        busy: dict[Connection, _Worker] = {}
+        while queue or busy:
+            while queue and idle:
+                task, attempt = queue.popleft()
+                attempts[task.key] = attempt
+                worker = idle.pop()
+                worker.send(task)
+                busy[worker.conn] = worker
+            nearest = min(w.deadline for w in busy.values())
+            ready = wait(list(busy), timeout=max(0.0, nearest - time.monotonic()))
+            for conn in ready:
+                worker = busy.pop(conn)  # type: ignore[arg-type]
+                task = worker.task
+                assert task is not None
+                try:
+                    status, message = conn.recv()  # type: ignore[union-attr]
+                except (EOFError, OSError):
+                    status, message = "crash", "the engine process died"
+                    worker = self._replace(worker)
+                if status == "ok":
+                    on_done(task)
+                else:
+                    self._retry_or_fail(task, attempts[task.key], message, queue, failures)
+                idle.append(worker)
+            now = time.monotonic()
+            for conn, worker in list(busy.items()):
+                if worker.deadline <= now:
+                    del busy[conn]
+                    task = worker.task
+                    assert task is not None
+                    reason = f"no audio within {task.timeout:g}s"
+                    self._retry_or_fail(task, attempts[task.key], reason, queue, failures)
+                    idle.append(self._replace(worker))
+        return failures
+
+    def _retry_or_fail(self, task, attempt, reason, queue, failures) -> None:
+        if attempt < RETRIES:
+            queue.append((task, attempt + 1))
+        else:
+            failures.append(f'{task.where}: could not synthesise "{first_words(task.text)}" '
+                            f"({reason})")
+
+    def _replace(self, worker: _Worker) -> _Worker:
+        worker.kill()
+        fresh = _Worker(self.context, self.store.root.parent)
+        self.workers[self.workers.index(worker)] = fresh
+        return fresh
+
+    def close(self) -> None:
+        for worker in self.workers:
+            try:
+                worker.conn.send(None)
+            except OSError:
+                pass
+        deadline = time.monotonic() + 2
+        for worker in self.workers:
+            worker.process.join(timeout=max(0.0, deadline - time.monotonic()))
+            worker.kill()
+
+
+# ---- inside the worker process -------------------------------------------------------------
+
+def _worker_main(conn: Connection, store_root: str) -> None:
+    # The parent handles Ctrl-C and stops workers itself; engines print to stdout ("Audio saved
+    # to …"), which must never reach the CLI's output.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the worker
+    store = ClipStore(Path(store_root))
+    engines: dict[str, object] = {}
+    scratch = Path(tempfile.mkdtemp(prefix="rtr-audio-worker-"))
+    try:
+        while True:
+            try:
+                task = conn.recv()
+            except EOFError:
+                return
+            if task is None:
+                return
+            try:
+                clip = synthesise(task, engines, scratch)
+                store.save(task.key, clip)
+                conn.send(("ok", ""))
+            except Exception as exc:  # reported to the parent as this clip's failure
+                conn.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        for leftover in scratch.glob("*"):
+            leftover.unlink(missing_ok=True)
+        scratch.rmdir()
+
+
+def synthesise(task: ClipTask, engines: dict[str, object], scratch: Path) -> Clip:
+    """Speak one task and turn the engine's WAV into a verified, levelled cache clip."""
+    from rtr_audio.engines import load_engine
+
+    engine = engines.get(task.engine)
+    if engine is None:
+        engine = engines[task.engine] = load_engine(task.engine)
+    wav = scratch / "utterance.wav"
+    wav.unlink(missing_ok=True)
+    engine.synthesize(task.text, task.voice, task.rate, wav)  # type: ignore[attr-defined]
+    samples = read_engine_wav(wav)
+    verify_duration(task.text, task.rate, len(samples) / dsp.RATE)
+    levelled = dsp.level(dsp.trim(dsp.to_float(samples)), task.loudness)
+    return Clip(dsp.to_int16(levelled), dsp.frame_energies(levelled))
+
+
+def read_engine_wav(path: Path):
+    """Engine output as mono int16 at ``dsp.RATE``, whatever rate and width the engine used."""
+    import numpy as np
+    from pydub import AudioSegment
+
+    if not path.exists() or path.stat().st_size <= 44:
+        raise EngineError("the engine wrote no audio")
+    segment = AudioSegment.from_wav(path)
+    segment = segment.set_channels(1).set_sample_width(2).set_frame_rate(dsp.RATE)
+    return np.frombuffer(segment.raw_data, dtype=np.int16)
+
+
+def verify_duration(text: str, rate: int, seconds: float) -> None:
+    """Catch the engine's silent failures: nothing, or far too little audio for the words."""
+    words = max(1, len(text.split()))
+    expected = words / rate * 60
+    if seconds <= 0.05:
+        raise EngineError("the engine returned empty audio")
+    if seconds < 0.2 * expected:
+        raise EngineError(f"audio too short for its text ({seconds:.2f}s for {words} words)")

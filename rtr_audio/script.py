@@ -1,0 +1,338 @@
+"""Narration scripts: YAML front matter plus a small Markdown body, parsed into typed blocks.
+
+Every block and directive keeps the line it came from, so problems and synthesis failures can be
+reported as ``path:line``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from rtr_audio.durations import parse_duration
+from rtr_audio.errors import Problem
+from rtr_audio.settings import GAP_KEYS, Gaps, ShowSettings, check_rate, parse_gaps, read_text
+from rtr_audio.yamlsrc import Located, load_mapping, unknown_key_problems
+
+EPISODE_TYPES = ("full", "trailer", "bonus")
+FRONT_MATTER_KEYS = ["title", "description", "episode", "type", "date", "voice", "rate",
+                     "engine", "guid", *GAP_KEYS]
+DEFAULT_PAUSE = 2.0
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_ITEM = re.compile(r"^\s{0,3}(?:[-*+•]|\d{1,3}[.)])\s+(.*)$")
+_DIRECTIVE = re.compile(r"\[\s*([A-Za-z]+)\b([^\]\[]*)\](?!\()")
+_ORDER_PREFIX = re.compile(r"^\d+[-_ .]+")
+
+
+@dataclass(frozen=True)
+class Speech:
+    """Text to be spoken, as written (markup is cleaned later, in the speech stage)."""
+
+    text: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Pause:
+    seconds: float
+    line: int
+
+
+@dataclass(frozen=True)
+class Bell:
+    line: int
+
+
+Part = Speech | Pause | Bell
+BlockKind = Literal["heading", "paragraph", "item"]
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: BlockKind
+    parts: tuple[Part, ...]
+    line: int
+
+    @property
+    def text(self) -> str:
+        return " ".join(p.text for p in self.parts if isinstance(p, Speech))
+
+
+@dataclass(frozen=True)
+class Script:
+    """One episode's script, validated."""
+
+    path: Path
+    slug: str
+    title: str
+    description: str
+    blocks: tuple[Block, ...]
+    episode: int | None = None
+    type: str = "full"
+    date: dt.date | None = None
+    voice: str | None = None
+    rate: int | None = None
+    engine: str | None = None
+    guid: str | None = None
+    gaps: Gaps = field(default_factory=Gaps)
+    lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def body_start(self) -> int:
+        return self.blocks[0].line if self.blocks else 1
+
+
+def slug_for(path: Path) -> str:
+    """File name without ordering prefix: ``02-finding-safety.md`` → ``finding-safety``."""
+    stem = _ORDER_PREFIX.sub("", path.stem) or path.stem
+    slug = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")
+    return slug or "episode"
+
+
+def script_paths(scripts_dir: Path) -> list[Path]:
+    """Episode scripts: ``*.md`` files not starting with ``_``, in name order."""
+    return sorted(p for p in scripts_dir.glob("*.md") if not p.name.startswith("_"))
+
+
+def parse_script(path: Path, show: ShowSettings | None = None) -> tuple[Script | None, list[Problem]]:
+    """Parse one script; the Script is returned only when there are no problems."""
+    text, problems = read_text(path)
+    if text is None:
+        return None, problems
+    if not text.strip():
+        return None, [Problem(path, 1, "empty file: a script needs front matter and narration")]
+    front, body, body_line, problems = _split_front_matter(text, path)
+    if front is None:
+        return None, problems
+    located, yaml_problems = load_mapping(front, path, first_line=2)
+    if located is None:
+        return None, yaml_problems
+    problems += yaml_problems
+    problems += unknown_key_problems(located, FRONT_MATTER_KEYS, path, "front matter")
+    meta, meta_problems = _validate_front_matter(located, path, show)
+    problems += meta_problems
+    blocks, body_problems = parse_body(body, path, body_line)
+    problems += body_problems
+    if not any(isinstance(p, Speech) for b in blocks for p in b.parts) and not body_problems:
+        problems.append(Problem(path, body_line, "no narration after the front matter"))
+    if problems:
+        return None, problems
+    return Script(path=path, slug=slug_for(path), blocks=tuple(blocks),
+                  lines=dict(located.lines), **meta), []
+
+
+def _split_front_matter(
+    text: str, path: Path
+) -> tuple[str | None, str, int, list[Problem]]:
+    lines = text.split("\n")
+    if lines[0].strip() != "---":
+        return None, "", 1, [Problem(path, 1, "missing front matter: start the file with a `---` "
+                                              "line, then `title:` and `description:`, then `---`")]
+    for index in range(1, len(lines)):
+        if lines[index].strip() in ("---", "..."):
+            front = "\n".join(lines[1:index])
+            return front, "\n".join(lines[index + 1:]), index + 2, []
+    return None, "", 1, [Problem(path, 1, "unterminated front matter: no closing `---` line")]
+
+
+def _validate_front_matter(
+    located: Located, path: Path, show: ShowSettings | None
+) -> tuple[dict, list[Problem]]:
+    v, lines = located.values, located.lines
+    problems: list[Problem] = []
+    out: dict = {}
+
+    def bad(key: str, message: str) -> None:
+        problems.append(Problem(path, lines.get(key, located.line), message))
+
+    for key in ("title", "description"):
+        if key not in v:
+            problems.append(Problem(path, 1, f"missing required key `{key}` in front matter"))
+        elif not isinstance(v[key], str) or not v[key].strip():
+            bad(key, f"`{key}` must be non-empty text")
+        else:
+            out[key] = v[key].strip()
+    for key in ("voice", "engine", "guid"):
+        if key in v:
+            if isinstance(v[key], str) and v[key].strip():
+                out[key] = v[key].strip()
+            else:
+                bad(key, f"`{key}` must be non-empty text")
+    if "episode" in v:
+        number = v["episode"]
+        if isinstance(number, bool) or not isinstance(number, int) or number < 0:
+            bad("episode", f"`episode` must be a whole number ≥ 0, got {number!r}")
+        else:
+            out["episode"] = number
+    if "type" in v:
+        if v["type"] in EPISODE_TYPES:
+            out["type"] = v["type"]
+        else:
+            close = difflib.get_close_matches(str(v["type"]), EPISODE_TYPES, n=1)
+            hint = f"; did you mean `{close[0]}`?" if close else ""
+            bad("type", f"`type` must be one of full, trailer, bonus, got {v['type']!r}{hint}")
+    if "date" in v:
+        date = _as_date(v["date"])
+        if date is None:
+            bad("date", f"`date` must be a date like 2026-11-20, got {v['date']!r}")
+        out["date"] = date
+    if "rate" in v:
+        rate, message = check_rate(v["rate"])
+        if message:
+            bad("rate", message)
+        out["rate"] = rate
+    gaps, gap_problems = parse_gaps(v, lines, path, show.gaps if show else Gaps())
+    problems += gap_problems
+    out["gaps"] = gaps
+    return out, problems
+
+
+def _as_date(value: object) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def parse_body(body: str, path: Path, first_line: int) -> tuple[list[Block], list[Problem]]:
+    """Blocks of the Markdown body; ``first_line`` is the file line of the body's first line."""
+    body, problems = _blank_comments(body, path, first_line)
+    blocks: list[Block] = []
+    paragraph: list[tuple[int, str]] = []
+
+    def flush() -> None:
+        if paragraph:
+            text = " ".join(t.strip() for _, t in paragraph)
+            parts, part_problems = parse_parts(text, path, paragraph[0][0])
+            problems.extend(part_problems)
+            if parts:
+                blocks.append(Block("paragraph", tuple(parts), paragraph[0][0]))
+            paragraph.clear()
+
+    for offset, raw in enumerate(body.split("\n")):
+        number = first_line + offset
+        line = raw.rstrip()
+        if not line.strip():
+            flush()
+            continue
+        heading = _HEADING.match(line)
+        item = _ITEM.match(line)
+        if heading or item:
+            flush()
+            kind: BlockKind = "heading" if heading else "item"
+            text = heading.group(2) if heading else item.group(1)  # type: ignore[union-attr]
+            parts, part_problems = parse_parts(text, path, number)
+            problems.extend(part_problems)
+            if parts:
+                blocks.append(Block(kind, tuple(parts), number))
+        elif blocks and blocks[-1].kind == "item" and raw[:1].isspace() and not paragraph:
+            # An indented line continues the list item above it.
+            last = blocks.pop()
+            parts, part_problems = parse_parts(f"{last.text} {line.strip()}", path, last.line)
+            problems.extend(part_problems)
+            blocks.append(Block("item", tuple(parts), last.line))
+        else:
+            paragraph.append((number, line))
+    flush()
+    return blocks, problems
+
+
+def _blank_comments(body: str, path: Path, first_line: int) -> tuple[str, list[Problem]]:
+    """Replace ``<!-- … -->`` with spaces, keeping newlines so line numbers stay right."""
+    problems: list[Problem] = []
+    out: list[str] = []
+    position = 0
+    while True:
+        start = body.find("<!--", position)
+        if start < 0:
+            out.append(body[position:])
+            break
+        end = body.find("-->", start + 4)
+        if end < 0:
+            line = first_line + body.count("\n", 0, start)
+            problems.append(Problem(path, line, "unclosed comment: `<!--` without `-->`"))
+            out.append(body[position:start])
+            break
+        out.append(body[position:start])
+        out.append(re.sub(r"[^\n]", " ", body[start:end + 3]))
+        position = end + 3
+    return "".join(out), problems
+
+
+def parse_parts(text: str, path: Path, line: int) -> tuple[list[Part], list[Problem]]:
+    """Split a line of text into speech, ``[pause …]`` and ``[bell]`` parts."""
+    parts: list[Part] = []
+    problems: list[Problem] = []
+    position = 0
+    for match in _DIRECTIVE.finditer(text):
+        name, argument = match.group(1).lower(), match.group(2).strip()
+        directive = _directive(name, argument, path, line, problems)
+        if directive is _NOT_A_DIRECTIVE:
+            continue
+        _add_speech(parts, text[position:match.start()], line)
+        if directive is not None:
+            parts.append(directive)  # type: ignore[arg-type]
+        position = match.end()
+    _add_speech(parts, text[position:], line)
+    return parts, problems
+
+
+_NOT_A_DIRECTIVE = object()
+
+
+def _directive(name: str, argument: str, path: Path, line: int, problems: list[Problem]):
+    if name == "pause":
+        if not argument:
+            return Pause(DEFAULT_PAUSE, line)
+        try:
+            return Pause(parse_duration(argument), line)
+        except ValueError as exc:
+            problems.append(Problem(path, line, f"[pause {argument}]: {exc}"))
+            return None
+    if name == "bell":
+        if argument:
+            problems.append(Problem(path, line, f"[bell] takes no argument, got {argument!r}"))
+        return Bell(line)
+    close = difflib.get_close_matches(name, ["pause", "bell"], n=1, cutoff=0.6)
+    if close:
+        problems.append(Problem(path, line, f"unknown directive [{name}{' ' if argument else ''}"
+                                            f"{argument}]; did you mean [{close[0]}]?"))
+        return None
+    return _NOT_A_DIRECTIVE  # ordinary bracketed text, spoken as written
+
+
+def _add_speech(parts: list[Part], text: str, line: int) -> None:
+    text = " ".join(text.split())
+    if text and re.search(r"\w", text):
+        parts.append(Speech(text, line))
+
+
+def duplicate_problems(scripts: list[Script]) -> list[Problem]:
+    """Two scripts with one slug or one episode number would overwrite or confuse each other."""
+    problems = []
+    by_slug: dict[str, Script] = {}
+    by_number: dict[int, Script] = {}
+    for script in scripts:
+        if script.slug in by_slug:
+            other = by_slug[script.slug]
+            problems.append(Problem(script.path, 1, f"same slug `{script.slug}` as {other.path}: "
+                                                    "rename one of the files"))
+        by_slug.setdefault(script.slug, script)
+        if script.episode is not None:
+            if script.episode in by_number:
+                other = by_number[script.episode]
+                problems.append(Problem(script.path, script.lines.get("episode", 1),
+                                        f"episode {script.episode} is also used by {other.path}"))
+            by_number.setdefault(script.episode, script)
+    return problems

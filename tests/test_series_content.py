@@ -1,0 +1,334 @@
+"""Content rules for the narration scripts in ``scripts/``.
+
+These read the scripts as plain text on purpose (no ``rtr_audio`` import): they pin down what the
+series says, not how the tool parses it. The duration estimate is the writers' rule of thumb
+(spoken seconds = words / rate * 60, plus every pause and gap), not a measurement of real audio.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
+ARTICLE = SCRIPTS / "01-relational-trauma-repair.md"
+
+# The seed article, one entry per line of the original page ("•" bullets kept as published).
+# The page's trailing "Leave a comment" link is not part of the article.
+SEED_LINES = (
+    "Relational Trauma Repair: Healing Where It Hurts Most",
+    "Many people associate trauma with a single, major event like a car crash or a natural "
+    "disaster. However, for many of us, the most profound pain comes not from a single blow, but "
+    "from a series of small, repeated hurts within our closest relationships. This is known as "
+    "relational trauma.",
+    "What is Relational Trauma?",
+    "Relational trauma occurs when our basic needs for safety, connection, and acceptance are "
+    "consistently unmet by the people we depend on. These deep wounds can stem from various "
+    "experiences, such as:",
+    "• Emotional neglect: Having caregivers who were physically present but emotionally distant "
+    "or unavailable.",
+    "• Conditional love: Feeling accepted only when you behaved in a certain way.",
+    "• Emotional unpredictability: Constantly feeling like you’re “walking on eggshells” around "
+    "someone’s moods.",
+    "• Chronic invalidation: Having your feelings repeatedly ignored, dismissed, or criticized.",
+    "Over time, these patterns can teach our nervous system to anticipate rejection or danger, "
+    "even in safe situations, making it difficult to form healthy connections later in life.",
+    "The Path to Healing: Repairing Through Connection",
+    "The good news is that what was broken in a relationship can also be healed in a "
+    "relationship. Relational Trauma Repair (RTR) therapy focuses on this very idea. It’s not "
+    "about erasing the past, but about creating new, healing experiences that can rewire your "
+    "nervous system.",
+    "Through this process, you learn to:",
+    "• Build trust with yourself and others.",
+    "• Express your needs and emotions in a healthy way.",
+    "• Establish a sense of safety in your connections.",
+    "Healing relational trauma isn’t a quick fix; it’s a patient and deeply human journey. It "
+    "involves revisiting the places where trust was broken, not to relive the pain, but to "
+    "finally give yourself the support and acceptance you needed all along. Ultimately, the most "
+    "powerful healing happens in connection, where the wounds first began.",
+)
+
+FRONT_MATTER_KEYS = {
+    "title", "description", "episode", "type", "date", "voice", "rate",
+    "sentence_gap", "paragraph_gap", "heading_gap", "list_gap",
+}  # fmt: skip
+SHOW_KEYS = FRONT_MATTER_KEYS - {"episode", "type", "date"} | {
+    "author", "language", "category", "explicit", "owner", "base_url", "engine", "loudness",
+    "website", "copyright", "show_notes_footer",
+}  # fmt: skip
+MARKER = re.compile(r"\[(?:pause(?:\s+[^\]]*)?|bell)\]")
+RELIVING = re.compile(r"\bre-?liv\w*")
+# "not to relive" is the article's own wording; these negations say the same thing.
+NEGATED_RELIVING = re.compile(r"\b(?:not to|not|without|never|no need to) re-?liv\w*")
+INSTRUCTS_RELIVING = (
+    "go back to the moment",
+    "go back to the time",
+    "go back to when",
+    "return to the moment",
+    "remember the moment",
+    "remember a time when",
+    "picture the person who hurt you",
+    "imagine the person who hurt you",
+    "picture the moment",
+)
+
+
+def normalise(text: str) -> str:
+    text = text.replace("\u2019", "'").replace("\u2018", "'")
+    text = text.replace("\u201c", '"').replace("\u201d", '"')
+    return " ".join(text.split())
+
+
+def seed_sentences() -> list[str]:
+    sentences = []
+    for line in SEED_LINES:
+        line = line.strip().removeprefix("•").strip()
+        sentences += [s for s in re.split(r"(?<=[.?!])\s+", line) if s]
+    return [normalise(s) for s in sentences]
+
+
+def split_script(path: Path) -> tuple[dict, str]:
+    text = path.read_text(encoding="utf-8")
+    match = re.match(r"---\n(.*?)\n---\n(.*)\Z", text, flags=re.S)
+    assert match, f"{path.name}: no front matter between --- lines"
+    front = yaml.safe_load(match.group(1))
+    assert isinstance(front, dict), f"{path.name}: front matter is not a mapping"
+    return front, re.sub(r"<!--.*?-->", "", match.group(2), flags=re.S)
+
+
+def spoken_lines(body: str) -> list[str]:
+    lines = []
+    for raw in body.splitlines():
+        line = raw.strip()
+        if line.startswith("#"):
+            line = line.lstrip("#").strip()
+        elif line.startswith("- "):
+            line = line[2:]
+        line = MARKER.sub(" ", line).strip()
+        if line:
+            lines.append(line)
+    return lines
+
+
+def spoken_text(body: str) -> str:
+    return normalise(" ".join(spoken_lines(body)))
+
+
+def sections(body: str) -> list[tuple[str, str]]:
+    """(heading, text up to the next heading) for each ``#`` heading."""
+    parts = re.split(r"^#{1,6}[ \t]+(.*)$", body, flags=re.M)
+    return list(zip(parts[1::2], parts[2::2], strict=True))
+
+
+def all_scripts() -> list[Path]:
+    return sorted(p for p in SCRIPTS.glob("*.md") if not p.name.startswith("_"))
+
+
+def reflections() -> list[Path]:
+    return [p for p in all_scripts() if split_script(p)[0].get("episode", 0) >= 2]
+
+
+def seconds(value: object) -> float:
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(ms|s)?\s*", str(value))
+    assert match, f"not a duration: {value!r}"
+    number = float(match.group(1))
+    return number / 1000 if match.group(2) == "ms" else number
+
+
+def estimate(path: Path) -> tuple[float, float, float]:
+    """(total seconds, silent seconds, longest pause) by the writers' arithmetic."""
+    show = yaml.safe_load((SCRIPTS / "show.yml").read_text(encoding="utf-8"))
+    front, body = split_script(path)
+    setting = {**show, **front}
+    rate = setting["rate"]
+    gap = {
+        k: seconds(setting[k]) for k in ("sentence_gap", "paragraph_gap", "heading_gap", "list_gap")
+    }
+    words = silent = sound = longest = 0.0
+    blocks: list[tuple[str, str]] = []
+    paragraph: list[str] = []
+    for raw in [*body.splitlines(), ""]:
+        line = raw.strip()
+        is_marker_line = bool(line) and not MARKER.sub("", line).strip()
+        if line and not line.startswith(("#", "- ")) and not is_marker_line:
+            paragraph.append(line)
+            continue
+        if paragraph:
+            blocks.append(("paragraph", " ".join(paragraph)))
+            paragraph = []
+        if line.startswith("#"):
+            blocks.append(("heading", line.lstrip("#")))
+        elif line.startswith("- "):
+            blocks.append(("list", line[2:]))
+        elif is_marker_line:
+            blocks.append(("markers", line))
+    for kind, text in blocks:
+        for marker in MARKER.findall(text):
+            if marker == "[bell]":
+                sound += 2.5  # a soft chime: sound, not silence
+                continue
+            amount = re.search(r"(\d+(?:\.\d+)?\s*(?:ms|s))", marker)
+            pause = seconds(amount.group(1)) if amount else 2.0
+            silent += pause
+            longest = max(longest, pause)
+        plain = MARKER.sub(" ", text)
+        words += len(re.findall(r"[\w’']+", plain))
+        if kind == "paragraph":
+            count = len(
+                [s for s in re.split(r"(?<=[.?!:])[\"”’)]*\s+", plain) if re.search(r"\w", s)]
+            )
+            silent += gap["paragraph_gap"] + max(0, count - 1) * gap["sentence_gap"]
+        elif kind == "heading":
+            silent += gap["heading_gap"]
+        elif kind == "list":
+            silent += gap["list_gap"]
+    total = words / rate * 60 + silent + sound
+    return total, silent, longest
+
+
+# --- the article ---------------------------------------------------------------------------------
+
+
+def test_article_keeps_every_seed_sentence_verbatim_and_in_order():
+    _, body = split_script(ARTICLE)
+    spoken = spoken_text(body)
+    position = 0
+    for sentence in seed_sentences():
+        found = spoken.find(sentence, position)
+        assert found >= 0, f"seed sentence missing or out of order: {sentence!r}"
+        position = found + len(sentence)
+
+
+def test_article_headings_are_the_seed_headings_as_chapters():
+    _, body = split_script(ARTICLE)
+    headings = [heading.strip() for heading, _ in sections(body)]
+    for seed_heading in (SEED_LINES[0], SEED_LINES[2], SEED_LINES[9]):
+        assert seed_heading in headings
+
+
+def test_article_bullets_are_list_items():
+    _, body = split_script(ARTICLE)
+    items = {normalise(line[2:]) for line in body.splitlines() if line.startswith("- ")}
+    bullets = {normalise(line.removeprefix("•").strip()) for line in SEED_LINES if "•" in line}
+    assert bullets <= items
+
+
+def test_leave_a_comment_is_dropped():
+    for path in all_scripts():
+        assert "leave a comment" not in path.read_text(encoding="utf-8").lower(), path.name
+
+
+# --- the reflections -----------------------------------------------------------------------------
+
+
+def test_there_are_at_least_five_reflections():
+    assert len(reflections()) >= 5
+
+
+@pytest.mark.parametrize("path", reflections(), ids=lambda p: p.name)
+def test_reflection_never_instructs_reliving(path):
+    text = " ".join(path.read_text(encoding="utf-8").lower().split())
+    for phrase in INSTRUCTS_RELIVING:
+        assert phrase not in text, f"{path.name}: {phrase!r}"
+    leftover = RELIVING.findall(NEGATED_RELIVING.sub("", text))
+    assert not leftover, f"{path.name}: reliving mentioned without a negation: {leftover}"
+
+
+@pytest.mark.parametrize("path", reflections(), ids=lambda p: p.name)
+def test_reflection_front_matter_names_its_ground_and_sets_a_slower_rate(path):
+    front, _ = split_script(path)
+    description = front.get("description")
+    assert isinstance(description, str) and description.strip()
+    assert "Grounded in the article" in description
+    quoted = re.findall(r"[\"“]([^\"“”]{8,})[\"”]", description)
+    seed = normalise(" ".join(line.removeprefix("•") for line in SEED_LINES))
+    assert any(normalise(q).rstrip(".,") in seed for q in quoted), (
+        f"{path.name}: description quotes no part of the article"
+    )
+    assert isinstance(front.get("rate"), int) and 110 <= front["rate"] < 150
+
+
+@pytest.mark.parametrize("path", reflections(), ids=lambda p: p.name)
+def test_reflection_first_section_offers_eyes_open_and_stopping_any_time(path):
+    _, body = split_script(path)
+    first = " ".join(sections(body)[0][1].lower().split())
+    assert "eyes open" in first
+    assert "stop" in first and "at any time" in first
+    assert "too much" in first  # a way out is offered before anything else
+
+
+@pytest.mark.parametrize("path", reflections(), ids=lambda p: p.name)
+def test_reflection_has_the_arriving_practice_integration_returning_shape(path):
+    _, body = split_script(path)
+    headings = [heading.strip() for heading, _ in sections(body)]
+    assert headings[0] == "Arriving"
+    assert headings[-1] == "Returning to the Room"
+    assert "Taking This With You" in headings
+    assert len(headings) >= 5  # arriving, at least one practice, integration, returning
+    assert body.count("[bell]") >= 2
+
+
+@pytest.mark.parametrize("path", reflections(), ids=lambda p: p.name)
+def test_reflection_length_and_silence_by_the_writers_arithmetic(path):
+    total, silent, longest = estimate(path)
+    assert 8 * 60 <= total <= 15 * 60, f"{path.name}: about {total / 60:.1f} min"
+    assert 0.22 <= silent / total <= 0.42, f"{path.name}: silent share {silent / total:.0%}"
+    assert longest <= 45
+
+
+# --- every script and the show settings ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", all_scripts(), ids=lambda p: p.name)
+def test_front_matter_uses_only_known_keys_and_valid_values(path):
+    front, body = split_script(path)
+    assert set(front) <= FRONT_MATTER_KEYS, set(front) - FRONT_MATTER_KEYS
+    assert front.get("title") and front.get("description")
+    assert front.get("type", "full") in {"full", "trailer", "bonus"}
+    assert isinstance(front.get("date"), dt.date)
+    for key in ("sentence_gap", "paragraph_gap", "heading_gap", "list_gap"):
+        if key in front:
+            seconds(front[key])
+    assert not re.search(r"\*\*|__|\[[^\]]*\]\(|!\[|^\s*\|", MARKER.sub("", body), flags=re.M)
+
+
+def test_episode_numbers_are_unique_and_the_trailer_has_none():
+    fronts = [split_script(p)[0] for p in all_scripts()]
+    numbers = [f["episode"] for f in fronts if "episode" in f]
+    assert len(numbers) == len(set(numbers))
+    trailers = [f for f in fronts if f.get("type") == "trailer"]
+    assert trailers and all("episode" not in f for f in trailers)
+
+
+def test_trailer_is_one_to_two_minutes():
+    (trailer,) = [p for p in all_scripts() if split_script(p)[0].get("type") == "trailer"]
+    total, _, _ = estimate(trailer)
+    assert 60 <= total <= 120, f"about {total:.0f} s"
+
+
+def test_show_settings_keys_and_footer():
+    show = yaml.safe_load((SCRIPTS / "show.yml").read_text(encoding="utf-8"))
+    assert set(show) == SHOW_KEYS
+    assert show["language"] == "en-us" and show["explicit"] is False
+    assert set(show["owner"]) == {"name", "email"}
+    footer = " ".join(show["show_notes_footer"].split()).lower()
+    for phrase in (
+        "educational",
+        "not a substitute",
+        "local emergency number",
+        "crisis line",
+        "findahelpline.com",
+        "stop any episode at any time",
+    ):
+        assert phrase in footer
+    assert not re.search(r"\b\d{3}\b", footer), "no single country's emergency number"
+
+
+def test_lexicon_is_a_flat_mapping_of_words():
+    lexicon = yaml.safe_load((SCRIPTS / "lexicon.yml").read_text(encoding="utf-8"))
+    assert lexicon["RTR"] == "R T R"
+    assert all(isinstance(k, str) and isinstance(v, str) for k, v in lexicon.items())

@@ -1,0 +1,179 @@
+"""Transcripts and JSON chapters, read back by a small parser written here and by ffmpeg."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from rtr_audio.model import Chapter, Cue
+from rtr_audio.transcript import (
+    MAX_CUE_CHARS,
+    caption_cues,
+    chapters_json,
+    clock,
+    split_cue,
+    to_srt,
+    to_vtt,
+)
+
+VTT_TIME = r"(\d{2}):(\d{2}):(\d{2})\.(\d{3})"
+SRT_TIME = r"(\d{2}):(\d{2}):(\d{2}),(\d{3})"
+
+LONG = ("When you notice your breath, let it be exactly as it is, without changing it, "
+        "and let your shoulders soften a little as the air leaves your body, slowly, "
+        "in its own time, with nothing to fix and nowhere else to be.")
+
+
+def seconds(match: tuple[str, ...]) -> float:
+    h, m, s, ms = (int(x) for x in match)
+    return h * 3600 + m * 60 + s + ms / 1000
+
+
+def parse_captions(text: str, time_pattern: str) -> list[tuple[str, float, float, str]]:
+    """(id, start, end, text) per cue: an independent reader for both formats."""
+    blocks = [b for b in text.strip("\n").split("\n\n") if b]
+    if blocks and blocks[0].startswith("WEBVTT"):
+        blocks = blocks[1:]
+    timing = re.compile(rf"^{time_pattern} --> {time_pattern}$")
+    cues = []
+    for block in blocks:
+        ident, times, *lines = block.split("\n")
+        match = timing.match(times)
+        assert match, f"bad timing line {times!r}"
+        groups = match.groups()
+        cues.append((ident, seconds(groups[:4]), seconds(groups[4:]), "\n".join(lines)))
+    return cues
+
+
+@pytest.fixture
+def cues() -> list[Cue]:
+    return [
+        Cue(0.5, 2.25, "Welcome."),
+        Cue(2.9, 4.0, "Fish & chips <b>bold</b> --> arrows."),
+        Cue(5.0, 31.0, LONG),
+        Cue(31.5, 33.0, "Last   one,\n  on two lines."),
+    ]
+
+
+def test_clock_formats_and_never_prints_sixty_seconds() -> None:
+    assert clock(0) == "00:00:00.000"
+    assert clock(3661.2346) == "01:01:01.235"
+    assert clock(59.9996) == "00:01:00.000"
+    assert clock(12.5, ",") == "00:00:12,500"
+    assert clock(-0.2) == "00:00:00.000"
+
+
+def test_vtt_has_header_numbered_cues_and_escapes_text(cues: list[Cue]) -> None:
+    vtt = to_vtt(cues)
+    assert vtt.startswith("WEBVTT\n\n")
+    parsed = parse_captions(vtt, VTT_TIME)
+    assert [c[0] for c in parsed] == [str(n) for n in range(1, len(parsed) + 1)]
+    assert parsed[0][1:] == (0.5, 2.25, "Welcome.")
+    assert parsed[1][3] == "Fish &amp; chips &lt;b&gt;bold&lt;/b&gt; --&gt; arrows."
+    assert "-->" not in "".join(c[3] for c in parsed)
+
+
+def test_srt_numbers_from_one_with_comma_times(cues: list[Cue]) -> None:
+    srt = to_srt(cues)
+    assert srt.startswith("1\n00:00:00,500 --> 00:00:02,250\nWelcome.\n\n2\n")
+    parsed = parse_captions(srt, SRT_TIME)
+    assert [c[0] for c in parsed] == [str(n) for n in range(1, len(parsed) + 1)]
+    assert parsed[1][3] == "Fish & chips <b>bold</b> --> arrows."  # SRT has no escaping
+    assert parsed[-1][3] == "Last one, on two lines."  # one line: a blank line would end it
+
+
+def test_vtt_and_srt_carry_the_same_cues(cues: list[Cue]) -> None:
+    vtt = parse_captions(to_vtt(cues), VTT_TIME)
+    srt = parse_captions(to_srt(cues), SRT_TIME)
+    assert [c[1:3] for c in vtt] == [c[1:3] for c in srt]
+
+
+@pytest.mark.skipif(shutil.which("ffprobe") is None, reason="needs ffprobe")
+@pytest.mark.parametrize(("suffix", "render"), [(".vtt", to_vtt), (".srt", to_srt)])
+def test_ffmpeg_reads_every_cue(tmp_path: Path, cues: list[Cue], suffix: str, render) -> None:
+    path = tmp_path / f"episode{suffix}"
+    path.write_text(render(cues), encoding="utf-8")
+    result = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_packets", "-of", "json", str(path)],
+        capture_output=True, text=True, check=True,
+    )
+    assert result.stderr == ""
+    packets = json.loads(result.stdout)["packets"]
+    expected = caption_cues(cues)
+    assert len(packets) == len(expected)
+    assert [float(p["pts_time"]) for p in packets] == pytest.approx([c.start for c in expected])
+    ends = [float(p["pts_time"]) + float(p["duration_time"]) for p in packets]
+    assert ends == pytest.approx([c.end for c in expected])
+
+
+def test_empty_cues_are_dropped_and_order_fixed() -> None:
+    out = caption_cues([Cue(3, 4, "Second."), Cue(0, 1, "   "), Cue(1, 2, "First."),
+                        Cue(5, 5, "No time at all.")])
+    assert [c.text for c in out] == ["First.", "Second."]
+    assert to_srt([Cue(0, 1, " ")]) == ""
+    assert to_vtt([]) == "WEBVTT\n"
+
+
+def test_overlapping_cue_is_cut_at_the_next_start() -> None:
+    out = caption_cues([Cue(0, 2.5, "One."), Cue(2.0, 3.0, "Two.")])
+    assert out == [Cue(0, 2.0, "One."), Cue(2.0, 3.0, "Two.")]
+
+
+def test_long_caption_is_split_within_its_sentence_span() -> None:
+    sentence = Cue(5.0, 31.0, LONG)
+    pieces = split_cue(sentence)
+    assert len(pieces) >= 2
+    assert all(0 < len(p.text) <= MAX_CUE_CHARS for p in pieces)
+    assert " ".join(p.text for p in pieces) == LONG
+    assert pieces[0].start == 5.0 and pieces[-1].end == 31.0
+    for before, after in itertools.pairwise(pieces):
+        assert before.end == after.start  # contiguous, never overlapping
+    total = sum(len(p.text) for p in pieces)
+    for piece in pieces:  # time shared by character count, to the millisecond
+        assert piece.end - piece.start == pytest.approx(26.0 * len(piece.text) / total, abs=2e-3)
+
+
+def test_split_is_balanced_and_prefers_clause_ends() -> None:
+    text = ("Let the breath come in slowly through the nose, and then let it go again "
+            "through the mouth.")  # 91 characters: just over the limit
+    first, second = split_cue(Cue(0, 9, text))
+    assert first.text.endswith("nose,")
+    assert len(second.text) > 30
+
+
+def test_split_pieces_end_before_the_next_sentence() -> None:
+    out = caption_cues([Cue(0, 10, LONG), Cue(10.0, 12.0, "Next.")])
+    assert out[-1] == Cue(10.0, 12.0, "Next.")
+    assert all(c.end <= 10.0 for c in out[:-1])
+    assert [c.start for c in out] == sorted(c.start for c in out)
+
+
+def test_one_overlong_word_stays_whole() -> None:
+    word = "x" * 120
+    assert [c.text for c in split_cue(Cue(0, 4, f"{word} end"))] == [word, "end"]
+
+
+def test_chapters_json_schema_and_times() -> None:
+    chapters = [Chapter(61.25, "Breathing & <b>"), Chapter(0, "Arriving"), Chapter(200, "Late")]
+    document = json.loads(chapters_json(chapters, 120.5, "Finding Safety 🌿"))
+    assert set(document) == {"version", "title", "chapters"}
+    assert document["version"] == "1.2.0"
+    assert document["title"] == "Finding Safety 🌿"
+    assert document["chapters"] == [
+        {"startTime": 0.0, "endTime": 61.25, "title": "Arriving"},
+        {"startTime": 61.25, "endTime": 120.5, "title": "Breathing & <b>"},
+    ]  # sorted; a chapter after the end of the audio is dropped
+    for chapter in document["chapters"]:
+        assert isinstance(chapter["startTime"], float) and isinstance(chapter["endTime"], float)
+        assert isinstance(chapter["title"], str)
+
+
+def test_chapters_json_is_utf8_text_not_ascii_escapes() -> None:
+    text = chapters_json([Chapter(0, "Café")], 10, "Ça va")
+    assert "Café" in text and "\\u" not in text and text.endswith("\n")
