@@ -16,7 +16,7 @@ from rtr_audio import dsp
 from rtr_audio.cache import Clip, ClipStore
 from rtr_audio.errors import RtrError
 from rtr_audio.model import Chapter, Cue
-from rtr_audio.plan import BellItem, ChapterItem, EpisodePlan, SilenceItem, SpeechItem
+from rtr_audio.plan import ChapterItem, EpisodePlan, SilenceItem, SpeechItem
 
 CHAPTER_LEAD = 0.5  # seconds
 _SILENCE_CHUNK = np.zeros(dsp.RATE, dtype=np.int16)

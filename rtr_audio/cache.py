@@ -22,7 +22,7 @@ from rtr_audio import dsp
 
 MAGIC = b"RTRCLIP1"
 _HEADER = struct.Struct("<8sIIII")  # magic, rate, samples, frames, crc32
-CLIP_FORMAT = 6  # bump when processing changes so old clips are not reused
+CLIP_FORMAT = 7  # bump when processing changes so old clips are not reused
 
 
 def cache_dir(out_dir: Path) -> Path:

@@ -94,7 +94,8 @@ def build(scripts_dir: Path, out_dir: Path, engine: str | None, jobs: int | None
       rtr-audio build
       rtr-audio build --base-url https://example.org/podcast/ --jobs 4
     """
-    from rtr_audio.build import BuildOptions, build as run_build
+    from rtr_audio.build import BuildOptions
+    from rtr_audio.build import build as run_build
     from rtr_audio.progress import make_reporter
 
     options = BuildOptions(scripts_dir=scripts_dir, out_dir=out_dir, engine=engine,

@@ -117,7 +117,7 @@ def limit(x: np.ndarray, ceiling_db: float = TRUE_PEAK_CEILING_DB) -> np.ndarray
     return (x * smooth).astype(np.float32)
 
 
-def trim(x: np.ndarray, margin_s: float = 0.01) -> np.ndarray:
+def trim(x: np.ndarray, margin_s: float = 0.003) -> np.ndarray:
     """Remove engine-added silence at both ends so script pauses are exact."""
     threshold = db_to_gain(SILENCE_DB)
     loud = np.flatnonzero(np.abs(x) > threshold)

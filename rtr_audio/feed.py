@@ -119,6 +119,14 @@ def _channel(fg: FeedGenerator, show: ShowSettings, base: str, last_build: dt.da
     fg.lastBuildDate(last_build)
     fg.generator(f"rtr-audio {__version__}")
     fg.image(url=cover, title=xml_text(show.title), link=show.website or base)
+    _itunes_channel(fg, show, cover)
+    rtr: RtrFeedExtension = fg.rtr  # type: ignore[attr-defined]
+    rtr.explicit = show.explicit
+    rtr.guid = podcast_guid(normalise_base_url(show.base_url) + FEED_NAME)
+    rtr.locked_owner = show.owner_email
+
+
+def _itunes_channel(fg: FeedGenerator, show: ShowSettings, cover: str) -> None:
     podcast: Any = fg.podcast  # type: ignore[attr-defined]
     podcast.itunes_author(xml_text(show.author))
     if show.owner_email:
@@ -129,10 +137,6 @@ def _channel(fg: FeedGenerator, show: ShowSettings, base: str, last_build: dt.da
     )
     podcast.itunes_type("episodic")
     podcast.itunes_summary(xml_text(show.description))
-    rtr: RtrFeedExtension = fg.rtr  # type: ignore[attr-defined]
-    rtr.explicit = show.explicit
-    rtr.guid = podcast_guid(normalise_base_url(show.base_url) + FEED_NAME)
-    rtr.locked_owner = show.owner_email
 
 
 def _item(fg: FeedGenerator, show: ShowSettings, base: str, episode: BuiltEpisode) -> None:
@@ -146,14 +150,14 @@ def _item(fg: FeedGenerator, show: ShowSettings, base: str, episode: BuiltEpisod
     entry.content(notes_html(notes))  # lxml escapes the HTML once more: valid content:encoded
     entry.enclosure(base + files.audio, str(episode.audio_bytes), "audio/mpeg")
     entry.pubDate(episode.published)
-    podcast: Any = entry.podcast
+    podcast: Any = entry.podcast  # type: ignore[attr-defined]
     podcast.itunes_title(title)
     podcast.itunes_duration(str(round(episode.duration)))
     if script.episode:  # Apple and gPodder ignore 0; feedgen would drop it anyway
         podcast.itunes_episode(script.episode)
     podcast.itunes_episode_type(script.type)
     podcast.itunes_image(base + COVER_NAME)
-    rtr: RtrEntryExtension = entry.rtr
+    rtr: RtrEntryExtension = entry.rtr  # type: ignore[attr-defined]
     rtr.explicit = show.explicit
     rtr.transcripts = [(base + getattr(files, kind), mime) for kind, mime in TRANSCRIPT_TYPES]
     rtr.language = show.language
@@ -167,9 +171,13 @@ def xml_text(text: str) -> str:
 
 
 def notes_html(notes: str) -> str:
-    """Show notes as simple HTML: a ``<p>`` per blank-line separated paragraph, text escaped."""
+    """Show notes as simple HTML: a ``<p>`` per blank-line separated paragraph, text escaped.
+
+    Quotes are left as they are: they need no escaping in element text, and gPodder's HTML
+    stripper drops hexadecimal references such as ``&#x27;`` (html.escape's apostrophe).
+    """
     paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", notes)]
-    return "\n".join(f"<p>{html.escape(p)}</p>" for p in paragraphs if p)
+    return "\n".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs if p)
 
 
 def _add(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> None:

@@ -136,8 +136,8 @@ def _url_problems(
     """Every URL under the feed's base must name a published file; enclosures their size too."""
     problems = []
     for what, url, length in _local_urls(element, items):
-        if not url.startswith(base):
-            continue  # hosted elsewhere: nothing here to compare with
+        if not url.startswith(base) or url == base + COVER_NAME:
+            continue  # hosted elsewhere, or the cover, which cover_problems checks once
         path = _local_path(out_dir, url[len(base):])
         if path is None or not path.is_file():
             problems.append(f"{where}: {what} {url} has no file {url[len(base):]}")

@@ -635,8 +635,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
 
 
-import socketserver
-_PodcastServer.process_request = socketserver.TCPServer.process_request
 def make_server(
     out_dir: Path,
     host: str = "127.0.0.1",

@@ -3,7 +3,8 @@
 Listeners may open this page instead of a podcast app, often on a phone and sometimes in a hard
 moment, so it is calm, quick, readable and fully usable by keyboard and screen reader. Every piece
 of user text goes through ``html.escape``; episode files are linked relatively so the folder works
-from any host, and only the copy box carries the absolute feed URL.
+from any host; the feed URL (copy box, autodiscovery, footer) and the show's website are the only
+absolute links.
 """
 
 from __future__ import annotations
@@ -111,8 +112,8 @@ def _episodes(show: ShowSettings, episodes: list[BuiltEpisode]) -> str:
 
 
 def _episode(show: ShowSettings, ep: BuiltEpisode) -> str:
-    anchor = f"ep-{ep.script.slug}"
-    player = f"player-{ep.script.slug}"
+    slug = _e(ep.script.slug)  # slugs are already [a-z0-9-]; escaping costs nothing
+    anchor, player = f"ep-{slug}", f"player-{slug}"
     title = _e(ep.title)
     return f"""<article class="episode" id="{anchor}" aria-labelledby="{anchor}-title">
 <h3 id="{anchor}-title">{title}</h3>

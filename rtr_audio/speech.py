@@ -21,7 +21,7 @@ Context rules (documented here because they are guesses a writer may need to ste
   "Street"/"Drive"; otherwise "Saint"/"Doctor" when a capitalised word follows.
 * All-caps words of 2–5 letters are spelled ("P T S D") unless they are in
   ``WORDS_IN_CAPITALS`` (acronyms said as words, and common words written in capitals for
-  emphasis) or part of a run of three or more all-caps words (a shouted line or heading).
+  emphasis) or next to another all-caps word (a shouted line or heading: "GO SLOW").
 * espeak-ng reads a lone "A" before another letter as the article "uh", so a spelled ``A`` is
   joined to the next letter with a hyphen: ``a.m.`` → "A-M", ``FAQ`` → "F A-Q".
 """
@@ -67,6 +67,10 @@ _LEX_OPEN, _LEX_CLOSE = "\ue000", "\ue001"
 _SLOT_BASE = 0xF0000
 
 Sub = Callable[[re.Match[str]], str]
+
+# A written number: "5", "1,200", "2.5". Commas only as thousands separators, so a list
+# "$5, $10" keeps its comma.
+_NUMBER = r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?"
 
 
 def _word_list(text: str) -> tuple[str, ...]:
@@ -275,6 +279,7 @@ def _ellipsis(m: re.Match[str]) -> str:
 
 
 _TYPOGRAPHY_STEPS: tuple[Callable[[str], str], ...] = (
+    _sub(r"(?<=\d)[\u00a0\u202f\u2009](?=\d{3}(?!\d))", ","),  # "10 000" groups thousands
     lambda text: "".join(" " if unicodedata.category(c) == "Zs" else c for c in text),
     _sub("[‘’‚‛′]", "'"),
     _sub('[“”„‟″"«»]', " "),  # espeak pauses around quotes; the listener hears none
@@ -364,7 +369,7 @@ _DATE_STEPS = (
         _month_day,
     ),
     _sub(
-        r"(?<![\d.,])\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+"
+        r"(?<![\d.,/])\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+"
         r"(?P<month>January|February|March|April|May|June|July|August|September|October"
         r"|November|December|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.)"
         r"(?:,?\s+(?P<year>\d{4})\b)?",
@@ -538,7 +543,7 @@ _ABBREVIATION_STEPS = (
         lambda m: _spell(m.group(1).upper() + "M") + _period_if_final(m),
         re.IGNORECASE,
     ),
-    _sub(rf"(?<![\d.,])(\d[\d,]*(?:\.\d+)?)(\s?|-)({'|'.join(_UNITS)})\b\.?", _unit, re.IGNORECASE),
+    _sub(rf"(?<![\d.,])({_NUMBER})(\s?|-)({'|'.join(_UNITS)})\b\.?", _unit, re.IGNORECASE),
     _sub(r"\bNo\.\s?(?=\d)|#(?=\d)", "number "),
 )
 
@@ -553,11 +558,15 @@ _CURRENCIES = {
 }
 
 
+_SHORT_SCALES = {"k": "thousand", "K": "thousand", "m": "million", "M": "million", "bn": "billion"}
+
+
 def _money(m: re.Match[str]) -> str:
     """``$5`` → "five dollars", ``$5.50`` → "five dollars and fifty cents", ``$2 million`` →
     "two million dollars"."""
     one, many, sub_one, sub_many = _CURRENCIES[m.group("symbol")]
-    amount, scale = m.group("amount").replace(",", ""), m.group("scale")
+    amount = m.group("amount").replace(",", "")
+    scale = m.group("scale") or _SHORT_SCALES.get(m.group("short") or "")
     sign = "minus " if m.group("sign") else ""
     whole, _, cents = amount.partition(".")
     if scale:
@@ -573,8 +582,8 @@ def _money(m: re.Match[str]) -> str:
 
 _SYMBOL_STEPS = (
     _sub(
-        r"(?P<sign>[-−])?(?P<symbol>[$£€¥])\s?(?P<amount>\d[\d,]*(?:\.\d+)?)"
-        r"(?:\s?(?P<scale>thousand|million|billion|trillion)\b)?",
+        r"(?P<sign>[-−])?(?P<symbol>[$£€¥])\s?(?P<amount>" + _NUMBER + ")"
+        r"(?:\s?(?P<scale>thousand|million|billion|trillion)\b|(?P<short>[kKmM]|bn)\b)?",
         _money,
     ),
     _sub(r"\s?%", " percent"),
@@ -604,16 +613,21 @@ def _decade(m: re.Match[str]) -> str:
 
 
 def _fraction(m: re.Match[str]) -> str:
-    """Small denominators are fractions; 24/7 is an idiom; the rest "out of" (7/10)."""
+    """Proper fractions with a small denominator are said as fractions (3/4); scores out of
+    10 or 100 as "out of" (7/10); anything else as two numbers, like "24/7" or "9/11"."""
     whole, num, den = m.group("whole"), int(m.group("num")), int(m.group("den"))
-    if (num, den) == (24, 7) and not whole:
-        return "twenty-four seven"
-    if not 2 <= den <= 9 or num == 0:
-        head = f"{number_words(int(whole))} " if whole else ""
+    head = f"{number_words(int(whole))} " if whole else ""
+    if 2 <= den <= 9 and 0 < num < den:
+        said = _fraction_words(num, den, article=bool(whole))
+        return f"{head}and {said}" if whole else said
+    if den in (10, 100) and num <= den:
         return f"{head}{number_words(num)} out of {number_words(den)}"
-    if whole:
-        return f"{number_words(int(whole))} and {_fraction_words(num, den, article=True)}"
-    return _fraction_words(num, den)
+    return f"{head}{number_words(num)} {number_words(den)}"
+
+
+def _clock_with_seconds(m: re.Match[str]) -> str:
+    hours, minutes, seconds = (int(g) for g in m.groups())
+    return f"{number_words(hours)} {_minutes_words(minutes)} and {number_words(seconds)} seconds"
 
 
 def _number(m: re.Match[str]) -> str:
@@ -621,6 +635,8 @@ def _number(m: re.Match[str]) -> str:
 
 
 _NUMBER_STEPS = (
+    _sub(r"(?<![\d.])\d+(?:\.\d+){2,}(?![\d.])", lambda m: " point ".join(m.group().split("."))),
+    _sub(r"(?<![\d:])(\d{1,2}):(\d{2}):(\d{2})(?![\d:])", _clock_with_seconds),
     _sub(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:st|nd|rd|th)\b", _ordinal, re.IGNORECASE),
     _sub(r"(?<![\w.])(\d{4})s\b", _decade),
     _sub(r"(?<![\w.])'?(\d0)s\b", _decade),
@@ -644,6 +660,8 @@ WORDS_IN_CAPITALS = frozenset(
     )
 )
 
+# "An IV drip" starts with a capital but "An" is no king's name.
+_DETERMINERS = frozenset(_word_list("a an the my your his her its our their this that one no"))
 _ROMAN = re.compile(r"X{0,3}(?:IX|IV|V?I{0,3})")
 _COUNTED_BY_ROMAN = frozenset(
     _word_list(
@@ -671,13 +689,13 @@ def _roman(m: re.Match[str]) -> str:
     before, _ = _word_before(m.string, m.start(1))
     if before.lower() in _COUNTED_BY_ROMAN:
         return number_words(_roman_value(token))
-    if _capitalised(before) and not before.isupper():
+    if _capitalised(before) and not before.isupper() and before.lower() not in _DETERMINERS:
         return f"the {ordinal_words(_roman_value(token))}"
     return token
 
 
 _CAPS_TOKEN = r"(?<![\w-])(?<!\w['’])([A-Z]{2,5})(s|['’]s)?(?!['’]?[\w-])"
-_SHOUTED_RUN = re.compile(r"(?<![\w-])[A-Z][A-Z'’]*(?:[ \t]+[A-Z][A-Z'’]*){2,}(?![\w-])")
+_SHOUTED_RUN = re.compile(r"(?<![\w-])[A-Z][A-Z'’]+(?:[ \t]+[A-Z][A-Z'’]+)+(?![\w-])")
 
 
 def _acronyms(text: str) -> str:

@@ -177,3 +177,8 @@ def test_chapters_json_schema_and_times() -> None:
 def test_chapters_json_is_utf8_text_not_ascii_escapes() -> None:
     text = chapters_json([Chapter(0, "Café")], 10, "Ça va")
     assert "Café" in text and "\\u" not in text and text.endswith("\n")
+
+
+def test_chapters_json_without_chapters() -> None:
+    assert json.loads(chapters_json([], 10, "T")) == {"version": "1.2.0", "title": "T",
+                                                      "chapters": []}

@@ -1,0 +1,36 @@
+"""Shared fixtures: small shows built once per test session with the real engine."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REPO = Path(__file__).parent.parent
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None,
+            timeout: float = 300) -> subprocess.CompletedProcess:
+    """``rtr-audio ARGS`` as a real subprocess, as a user would run it."""
+    return subprocess.run([sys.executable, "-m", "rtr_audio", *args], cwd=cwd or REPO,
+                          capture_output=True, text=True, env=env, timeout=timeout)
+
+
+def copy_show(name: str, dest: Path) -> Path:
+    shutil.copytree(FIXTURES / name, dest)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def built_mini(tmp_path_factory) -> Path:
+    """tests/fixtures/mini built into a fresh output folder; returns that folder."""
+    root = tmp_path_factory.mktemp("mini")
+    scripts = copy_show("mini", root / "scripts")
+    out = root / "audio_out"
+    result = run_cli("build", "--scripts", str(scripts), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    return out
