@@ -47,6 +47,13 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except KeyboardInterrupt:
             click.echo("interrupted: the published files are unchanged", err=True)
             sys.exit(130)
+        except Exception as exc:  # a bug: still one line, the details with --verbose
+            if isinstance(exc, click.exceptions.Exit | click.ClickException):
+                raise
+            click.echo(f"internal error: {type(exc).__name__}: {exc} "
+                       "(rerun with --verbose for details)", err=True)
+            _trace(kwargs)
+            sys.exit(2)
 
     return wrapper
 

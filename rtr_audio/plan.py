@@ -21,7 +21,7 @@ TAIL = 2.0  # and after the last, so the episode does not end abruptly
 
 @dataclass(frozen=True)
 class Voice:
-    """An engine and voice, resolved: ``fingerprint`` changes when the voice could sound different."""
+    """A resolved engine and voice; ``fingerprint`` changes when it could sound different."""
 
     engine: str
     voice: str | None

@@ -7,6 +7,7 @@ and its clip retried once before the build reports ``path:line: could not synthe
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -152,10 +153,8 @@ class _Pool:
 
     def close(self) -> None:
         for worker in self.workers:
-            try:
+            with contextlib.suppress(OSError):
                 worker.conn.send(None)
-            except OSError:
-                pass
         deadline = time.monotonic() + 2
         for worker in self.workers:
             worker.process.join(timeout=max(0.0, deadline - time.monotonic()))

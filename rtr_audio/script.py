@@ -99,7 +99,9 @@ def script_paths(scripts_dir: Path) -> list[Path]:
     return sorted(p for p in scripts_dir.glob("*.md") if not p.name.startswith("_"))
 
 
-def parse_script(path: Path, show: ShowSettings | None = None) -> tuple[Script | None, list[Problem]]:
+def parse_script(
+    path: Path, show: ShowSettings | None = None
+) -> tuple[Script | None, list[Problem]]:
     """Parse one script; the Script is returned only when there are no problems."""
     text, problems = read_text(path)
     if text is None:

@@ -24,7 +24,7 @@ class Located:
 def load_mapping(
     text: str, path: Path, first_line: int = 1
 ) -> tuple[Located | None, list[Problem]]:
-    """Parse ``text`` as a YAML mapping; ``first_line`` is the file line of the text's first line."""
+    """Parse ``text`` as a YAML mapping; ``first_line`` is the file line where ``text`` starts."""
     offset = first_line - 1
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
