@@ -126,7 +126,7 @@ def ensure_clips(plans: list[EpisodePlan], store: ClipStore, options: BuildOptio
     for plan in plans:
         tasks.update(plan.tasks)
         if plan.bell_key and (options.force or not store.has(plan.bell_key)):
-            _save_bell(store, plan.bell_key, plan.loudness)
+            save_bell(store, plan.bell_key, plan.loudness)
     missing = [t for t in tasks.values() if options.force or not store.has(t.key)]
     reporter.stage("Speaking", len(missing))
     render_clips(missing, store, render_workers(options.jobs), lambda _task: reporter.advance())
@@ -139,7 +139,7 @@ def render_workers(jobs: int) -> int:
     return max(1, jobs * 2)
 
 
-def _save_bell(store: ClipStore, key: str, loudness: float) -> None:
+def save_bell(store: ClipStore, key: str, loudness: float) -> None:
     chime = dsp.bell(loudness)
     store.save(key, Clip(dsp.to_int16(chime), dsp.frame_energies(chime)))
 
@@ -148,7 +148,7 @@ def _repair_clips(plan: EpisodePlan, store: ClipStore, options: BuildOptions) ->
     """Clips that fail their checksum are rendered again, never published."""
     damaged = [task for key, task in plan.tasks.items() if store.load(key) is None]
     if plan.bell_key and store.load(plan.bell_key) is None:
-        _save_bell(store, plan.bell_key, plan.loudness)
+        save_bell(store, plan.bell_key, plan.loudness)
     for task in damaged:
         store.discard(task.key)
     render_clips(damaged, store, render_workers(options.jobs))

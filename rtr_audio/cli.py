@@ -147,6 +147,57 @@ def check(scripts_dir: Path, out_dir: Path, engine: str | None, verbose: bool) -
     click.echo(f"OK: show.yml and {len(project.scripts)} scripts are valid")
 
 
+def _line_range(_ctx: click.Context, _param: click.Parameter,
+                value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    try:
+        first, last = (int(v) for v in value.split("-", 1))
+    except ValueError:
+        raise click.BadParameter("expected a range like 12-30") from None
+    if first < 1 or last < first:
+        raise click.BadParameter("expected a range like 12-30")
+    return first, last
+
+
+@main.command()
+@click.argument("script", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--section", type=click.IntRange(min=1), default=None,
+              help="Only the N-th heading and what follows it (1 = first heading).")
+@click.option("--lines", callback=_line_range, default=None, metavar="A-B",
+              help="Only the blocks that start on lines A to B.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the WAV (default: audio_out/.cache/preview/<slug>.wav).")
+@click.option("--play", is_flag=True, help="Play it with ffplay, paplay, aplay or afplay.")
+@OUT_OPTION
+@ENGINE_OPTION
+@VERBOSE_OPTION
+@reports_errors
+def preview(script: Path, section: int | None, lines: tuple[int, int] | None,
+            output: Path | None, play: bool, out_dir: Path, engine: str | None,
+            verbose: bool) -> None:
+    """Render one script, section or range of lines quickly, and optionally play it.
+
+    Uses the build cache: after an edit only the changed sentences are spoken again.
+
+    \b
+    Example:
+      rtr-audio preview scripts/02-arriving-in-safety.md --section 2 --play
+      rtr-audio preview scripts/01-relational-trauma-repair.md --lines 10-20
+    """
+    import time
+
+    from rtr_audio.preview import play as play_file
+    from rtr_audio.preview import preview as run_preview
+
+    started = time.monotonic()
+    result = run_preview(script, out_dir, output, section=section, lines=lines, engine=engine)
+    click.echo(f"Preview: {result.path} ({result.seconds:.1f}s of audio; rendered "
+               f"{result.rendered}, reused {result.reused}; {time.monotonic() - started:.1f}s)")
+    if play:
+        click.echo(f"Played with {play_file(result.path)}")
+
+
 @main.command()
 @ENGINE_OPTION
 @SCRIPTS_OPTION
