@@ -8,14 +8,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rtr_audio.cache import digest
-from rtr_audio.engines import Engine, EngineUnavailable, UnknownVoice, load_engine
+from rtr_audio.engines import (
+    ENGINES,
+    Engine,
+    EngineUnavailable,
+    UnknownVoice,
+    load_engine,
+)
 from rtr_audio.errors import InputError, Problem
-from rtr_audio.plan import Voice
 from rtr_audio.script import Script, duplicate_problems, parse_script, script_paths
-from rtr_audio.settings import ShowSettings, load_settings
+from rtr_audio.settings import ShowSettings, load_settings, read_text
 from rtr_audio.speech import Lexicon
+
+if TYPE_CHECKING:
+    from rtr_audio.plan import Voice
 
 
 @dataclass(frozen=True)
@@ -33,7 +41,7 @@ def load_project(scripts_dir: Path, **overrides: object) -> Project:
     settings, problems = load_settings(scripts_dir / "show.yml")
     if settings is not None:
         settings = settings.with_overrides(**overrides)
-    lexicon, lexicon_problems = Lexicon.load(scripts_dir / "lexicon.yml")
+    lexicon, lexicon_problems = _load_lexicon(scripts_dir / "lexicon.yml")
     problems += lexicon_problems
     scripts: list[Script] = []
     paths = script_paths(scripts_dir)
@@ -50,6 +58,16 @@ def load_project(scripts_dir: Path, **overrides: object) -> Project:
     return Project(scripts_dir, settings, lexicon, tuple(scripts))
 
 
+def _load_lexicon(path: Path) -> tuple[Lexicon, list[Problem]]:
+    """The lexicon, after the same byte checks as every other input (UTF-8, no NUL bytes), so a
+    badly saved lexicon is reported with its line like a script would be."""
+    if path.is_file():
+        _text, problems = read_text(path)
+        if problems:
+            return Lexicon(), problems
+    return Lexicon.load(path)
+
+
 class EngineCatalog:
     """Engines loaded in this (parent) process for metadata only; synthesis runs in workers."""
 
@@ -64,6 +82,11 @@ class EngineCatalog:
         return self._engines[name]
 
     def voice(self, engine_name: str, voice: str | None, rate: int) -> Voice:
+        # Imported here: they pull in the audio stack (scipy), which `check` on a show with
+        # problems never needs, so it answers in a fraction of the time.
+        from rtr_audio.cache import digest
+        from rtr_audio.plan import Voice
+
         engine = self.engine(engine_name)
         resolved = engine.resolve_voice(voice)
         fingerprint = digest(engine_name, self._versions[engine_name], resolved)
@@ -88,8 +111,14 @@ def resolve_voices(
             else:
                 problems.append(Problem(show.path, show.line_of("voice"), str(exc)))
         except EngineUnavailable as exc:
-            if script.engine and not engine_override:
+            if engine_override:
+                raise
+            if script.engine:
                 problems.append(Problem(script.path, script.lines.get("engine"), str(exc)))
+            elif engine not in ENGINES and ":" not in engine:
+                # A misspelt engine name in show.yml is an input problem with a line; an engine
+                # whose library or program is missing stays a one-line error of its own.
+                problems.append(Problem(show.path, show.line_of("engine"), str(exc)))
             else:
                 raise
     if problems:

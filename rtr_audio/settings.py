@@ -116,7 +116,8 @@ def normalise_base_url(url: str) -> str:
 def load_settings(path: Path) -> tuple[ShowSettings | None, list[Problem]]:
     """Read and validate show.yml; returns settings only when there are no problems."""
     if not path.is_file():
-        return None, [Problem(path, None, "no show.yml: every show needs one (see README)")]
+        return None, [Problem(path, None, "not found: every show needs a show.yml with at least "
+                                          "`title`, `description` and `author` (see README)")]
     text, problems = read_text(path)
     if text is None:
         return None, problems
@@ -201,8 +202,14 @@ def _validate(located: Located, path: Path) -> tuple[dict[str, Any], list[Proble
             out["category"], out["subcategory"] = category
     if "owner" in v:
         owner = v["owner"]
-        if not isinstance(owner, dict) or set(owner) - {"name", "email"}:
+        unknown = sorted(set(owner) - {"name", "email"}, key=str) if isinstance(owner, dict) else []
+        if not isinstance(owner, dict):
             bad("owner", "`owner` must be a mapping with `name` and `email`")
+        elif unknown:
+            close = difflib.get_close_matches(str(unknown[0]), ["name", "email"], n=1)
+            hint = f"; did you mean `{close[0]}`?" if close else ""
+            bad("owner", f"unknown `owner` key `{unknown[0]}`{hint} (`owner` takes `name` and "
+                         "`email`)")
         else:
             out["owner_name"] = str(owner.get("name") or "")
             email = str(owner.get("email") or "")
@@ -213,9 +220,10 @@ def _validate(located: Located, path: Path) -> tuple[dict[str, Any], list[Proble
         if not isinstance(v["cover"], str) or not v["cover"].strip():
             bad("cover", "`cover` must be a path to a JPEG or PNG image")
         else:
+            from rtr_audio.cover import validate_cover  # cover.py imports this module
+
             cover = (path.parent / v["cover"]).resolve()
-            if not cover.is_file():
-                bad("cover", f"cover image not found: {cover}")
+            problems += validate_cover(cover, lines.get("cover", located.line), path)
             out["cover"] = cover
     gaps, gap_problems = parse_gaps(v, lines, path, Gaps())
     problems += gap_problems

@@ -34,7 +34,7 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -66,7 +66,7 @@ _LEX_OPEN, _LEX_CLOSE = "\ue000", "\ue001"
 # private-use area: no rule matches it, so context rules around it still see a "word".
 _SLOT_BASE = 0xF0000
 
-Sub = Callable[[re.Match[str]], str]
+_Repl = Callable[[re.Match[str]], str]
 
 # A written number: "5", "1,200", "2.5". Commas only as thousands separators, so a list
 # "$5, $10" keeps its comma.
@@ -180,15 +180,25 @@ def _fraction_words(num: int, den: int, article: bool = False) -> str:
 # --------------------------------------------------------------------------- helpers for rules
 
 
-def _sub(pattern: str, repl: str | Sub, flags: int = 0) -> Callable[[str], str]:
+def _sub(pattern: str, repl: str | _Repl, flags: int = 0) -> Callable[[str], str]:
     """A step that applies one regex substitution (compiled once)."""
     compiled = re.compile(pattern, flags)
     return lambda text: compiled.sub(repl, text)
 
 
+# Context looks only this far around a match: enough for a few words, and it keeps long
+# paragraphs linear instead of rescanning everything before each match.
+_WINDOW = 80
+_SENTENCE_FOLLOWS = re.compile(r"\s*$|\s+[\"'“‘(]*[A-Z](?![A-Z])")
+_NEXT_WORD = re.compile(r"\s+[\"'“‘(]*(\S+)")
+_LAST_WORD = re.compile(r"(\S+)$")
+_WORD_THEN_SPACE = re.compile(r"(\S+)\s+$")
+
+
 def _ends_sentence(text: str, end: int) -> bool:
-    """Whether an abbreviation's period at ``end`` is probably also the sentence's period."""
-    return re.match(r"\s*$|\s+[\"'“‘(]*[A-Z]", text[end:]) is not None
+    """Whether an abbreviation's period at ``end`` is probably also the sentence's period:
+    the text ends, or a capitalised word follows that is not itself all capitals ("EST")."""
+    return _SENTENCE_FOLLOWS.match(text, end) is not None
 
 
 def _period_if_final(m: re.Match[str]) -> str:
@@ -197,16 +207,17 @@ def _period_if_final(m: re.Match[str]) -> str:
 
 def _word_before(text: str, start: int) -> tuple[str, bool]:
     """The word before ``start`` and whether that word begins its sentence."""
-    m = re.search(r"(\S+)\s+$", text[:start])
+    window = text[max(0, start - _WINDOW) : start]
+    m = _WORD_THEN_SPACE.search(window)
     if not m:
         return "", False
-    before = text[: m.start()].rstrip()
+    before = window[: m.start()].rstrip()
     initial = not before or before[-1] in ".!?:" or before[-1] in "\"'“‘("
     return m.group(1).strip("\"'“”‘’(),;"), initial
 
 
 def _word_after(text: str, end: int) -> str:
-    m = re.match(r"\s+[\"'“‘(]*(\S+)", text[end:])
+    m = _NEXT_WORD.match(text, end)
     return m.group(1) if m else ""
 
 
@@ -279,9 +290,12 @@ def _ellipsis(m: re.Match[str]) -> str:
 
 
 _TYPOGRAPHY_STEPS: tuple[Callable[[str], str], ...] = (
-    _sub(r"(?<=\d)[\u00a0\u202f\u2009](?=\d{3}(?!\d))", ","),  # "10 000" groups thousands
     lambda text: "".join(" " if unicodedata.category(c) == "Zs" else c for c in text),
     _sub("[‘’‚‛′]", "'"),
+    _sub(r"(?<=\d)'\s?(\d{1,2})(?:\"|″|'')?(?!\d)", r" feet \1"),  # 5'10" is feet and inches
+    # A bare 6' could close a quotation ('call at 5'), so only before a word of size.
+    _sub(r"(?<=\d)'(?=\s(?:tall|high|long|wide|deep|away)\b)", " feet"),
+    _sub(r"~\s?(?=[$£€]?\d)", "about "),
     _sub('[“”„‟″"«»]', " "),  # espeak pauses around quotes; the listener hears none
     _sub(r"(?:(?<=\d)\s*)?([½⅓⅔¼¾⅛])", lambda m: f" {_VULGAR[m.group(1)]}"),  # 1½ → 1 1/2
     _sub(r"^\s*(?:…|\.{3,})\s*", ""),
@@ -360,7 +374,38 @@ def _day_month(m: re.Match[str]) -> str:
     return said or m.group()
 
 
+_WEEKDAYS = _word_list("Monday Tuesday Wednesday Thursday Friday Saturday Sunday")
+_WEEKDAY_BY_NAME = {"tues": "Tuesday", "thur": "Thursday", "thurs": "Thursday"}
+_WEEKDAY_BY_NAME |= {day[:3].lower(): day for day in _WEEKDAYS}
+_WEEKDAY_WORD = r"(?:Mon|Tues|Tue|Wed|Thurs|Thur|Thu|Fri|Sat|Sun)"
+_NAMED_DAY = rf"(?:{_WEEKDAY_WORD}|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+
+
+def _weekday(m: re.Match[str]) -> str:
+    return _WEEKDAY_BY_NAME[m.group(1).lower()]
+
+
+def _full_name(name: str) -> str:
+    key = name.lower()
+    if key in _WEEKDAY_BY_NAME:
+        return _WEEKDAY_BY_NAME[key]
+    return _MONTHS[_MONTH_BY_NAME[key] - 1] if key in _MONTH_BY_NAME else name
+
+
+def _name_range(m: re.Match[str]) -> str:
+    ending = _period_if_final(m) if m.group().endswith(".") else ""
+    return f"{_full_name(m.group(1))} to {_full_name(m.group(2))}{ending}"
+
+
 _DATE_STEPS = (
+    # "Mon–Fri" and "Jan–Mar" are ranges; a lone dash between names stays a pause.
+    _sub(rf"\b({_NAMED_DAY})\.?\s*[–—-]\s*({_NAMED_DAY})\b\.?", _name_range),
+    _sub(rf"\b({_MONTH_WORD})\.?\s*[–—-]\s*({_MONTH_WORD})\b\.?", _name_range),
+    # "Sun" and "Wed" are words too: expand only where a date or range makes them days.
+    _sub(
+        rf"\b({_WEEKDAY_WORD})\b(?:\.(?=,)|\.?(?=,?\s+(?:\d|{_MONTH_WORD}\b)))",
+        _weekday,
+    ),
     _sub(r"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?![\d-])", _iso_date),
     _sub(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4})(?![\d/])", _slash_date),
     _sub(
@@ -408,7 +453,7 @@ _RATIO_WORDS = frozenset(
 )
 
 
-def _spell(letters: str) -> str:
+def _spell(letters: Sequence[str]) -> str:
     """Letters said one by one; see the module notes for why "A" is hyphenated."""
     out = ""
     for i, letter in enumerate(letters):
@@ -431,8 +476,8 @@ def _clock_with_meridiem(m: re.Match[str]) -> str:
 
 
 def _near_ratio_word(text: str, start: int, end: int) -> bool:
-    before = re.findall(r"[A-Za-z]+", text[:start])[-3:]
-    after = re.findall(r"[A-Za-z]+", text[end:])[:3]
+    before = re.findall(r"[A-Za-z]+", text[max(0, start - _WINDOW) : start])[-3:]
+    after = re.findall(r"[A-Za-z]+", text[end : end + _WINDOW])[:3]
     return any(word.lower() in _RATIO_WORDS for word in before + after)
 
 
@@ -517,11 +562,11 @@ def _unit(m: re.Match[str]) -> str:
     return f"{number}{'-' if joiner == '-' else ' '}{word}{ending}"
 
 
-def _latin_step(pattern: str, spoken: str) -> Callable[[str], str]:
-    final = spoken in ("et cetera",)
+def _latin_step(pattern: str, spoken: str, can_end: bool = False) -> Callable[[str], str]:
+    """``can_end``: the abbreviation's period may also end the sentence ("bowls, etc.")."""
     return _sub(
         rf"(?<![\w.]){pattern}(?!\w)",
-        lambda m: _keep_case(m.group(), spoken) + (_period_if_final(m) if final else ""),
+        lambda m: _keep_case(m.group(), spoken) + (_period_if_final(m) if can_end else ""),
         re.IGNORECASE,
     )
 
@@ -537,7 +582,7 @@ _ABBREVIATION_STEPS = (
         for short, long in _AFTER_NAMES.items()
     ),
     *(_latin_step(pattern, spoken) for pattern, spoken in _LATIN.items()),
-    _latin_step(r"etc\.?", "et cetera"),
+    _latin_step(r"etc\.?", "et cetera", can_end=True),
     _sub(
         r"(?<![\w.])([ap])\.m\.",
         lambda m: _spell(m.group(1).upper() + "M") + _period_if_final(m),
@@ -556,6 +601,12 @@ _CURRENCIES = {
     "€": ("euro", "euros", "cent", "cents"),
     "¥": ("yen", "yen", "", ""),
 }
+
+
+def _letters_and(m: re.Match[str]) -> str:
+    """``R&D`` → "R and D"; ``A&E`` → "A-and-E", else espeak says "uh and E"."""
+    first, second = m.groups()
+    return f"{first}{'-and-' if first == 'A' else ' and '}{second}"
 
 
 _SHORT_SCALES = {"k": "thousand", "K": "thousand", "m": "million", "M": "million", "bn": "billion"}
@@ -587,6 +638,7 @@ _SYMBOL_STEPS = (
         _money,
     ),
     _sub(r"\s?%", " percent"),
+    _sub(r"\b([A-Z])\s?&\s?([A-Z])\b", _letters_and),
     _sub(r"\s?&\s?", " and "),
     _sub(r"(?<=\d)\s?°\s?C\b", " degrees Celsius"),
     _sub(r"(?<=\d)\s?°\s?F\b", " degrees Fahrenheit"),
@@ -643,7 +695,7 @@ _NUMBER_STEPS = (
     _sub(r"(?<![\d/.,])(?:(?P<whole>\d+)\s)?(?P<num>\d+)/(?P<den>\d+)(?![\d/])", _fraction),
     _sub(r"(?<![\w.,)])[-−](?=\.?\d)", "minus "),
     _sub(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)", " "),  # "5km", "MP3"
-    _sub(r"(?<![\d,])(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?|(?<!\d)\.\d+", _number),
+    _sub(rf"(?<![\d,]){_NUMBER}|(?<!\d)\.\d+", _number),
     _sub(r"\d", lambda m: f" {_ONES[int(m.group())]} "),  # anything that slipped through
 )
 
@@ -694,19 +746,30 @@ def _roman(m: re.Match[str]) -> str:
     return token
 
 
-_CAPS_TOKEN = r"(?<![\w-])(?<!\w['’])([A-Z]{2,5})(s|['’]s)?(?!['’]?[\w-])"
+# An all-caps word, or all-caps parts joined by hyphens ("C-PTSD"), with an optional plural.
+_CAPS_TOKEN = r"(?<![\w-])(?<!\w['’])([A-Z]{1,5}(?:-[A-Z]{1,5})*)(s|['’]s)?(?!['’]?[\w-])"
 _SHOUTED_RUN = re.compile(r"(?<![\w-])[A-Z][A-Z'’]+(?:[ \t]+[A-Z][A-Z'’]+)+(?![\w-])")
+
+
+def _spoken_units(word: str) -> list[str]:
+    """The word kept whole when it is said as a word, else its letters."""
+    return [word] if word in WORDS_IN_CAPITALS or len(word) == 1 else list(word)
 
 
 def _acronyms(text: str) -> str:
     shouted = [m.span() for m in _SHOUTED_RUN.finditer(text)]
 
     def spell(m: re.Match[str]) -> str:
-        letters, suffix = m.group(1), m.group(2) or ""
-        if letters in WORDS_IN_CAPITALS or any(a <= m.start() < b for a, b in shouted):
+        parts, suffix = m.group(1).split("-"), m.group(2) or ""
+        if all(len(part) == 1 for part in parts):
+            return m.group()  # a letter, or letters already spelled ("A-M")
+        if any(a <= m.start() < b for a, b in shouted):
             return m.group()
-        # espeak reads "P D Fs" as "P D F S" but "P D F's" as "P D F-s": plurals get ’s.
-        return _spell(letters) + ("'s" if suffix else "")
+        units = [unit for part in parts for unit in _spoken_units(part)]
+        if len(units) == 1:
+            return m.group()  # "NASA", "OK"
+        # espeak reads "P D Fs" as "P D F S" but "P D F's" as "P D F-s": plurals get 's.
+        return _spell(units) + ("'s" if suffix else "")
 
     return re.sub(_CAPS_TOKEN, spell, text)
 
@@ -725,6 +788,22 @@ def _slash(m: re.Match[str]) -> str:
     return f"{left} {right}" if left.lower() == "and" else f"{left} or {right}"
 
 
+def _drop_unpaired(text: str, opening: str, closing: str) -> str:
+    """Remove brackets without a partner ("1) breath"), which would only confuse phrasing."""
+    chars, stack = list(text), []
+    for i, ch in enumerate(chars):
+        if ch == opening:
+            stack.append(i)
+        elif ch == closing:
+            if stack:
+                stack.pop()
+            else:
+                chars[i] = " "
+    for i in stack:
+        chars[i] = " "
+    return "".join(chars)
+
+
 def _keep_char(ch: str) -> bool:
     return unicodedata.category(ch)[0] in "LM" or ch in " .,?!;:'()-" or ord(ch) >= _SLOT_BASE
 
@@ -736,14 +815,17 @@ _TIDY_STEPS = (
     lambda text: "".join(ch if _keep_char(ch) else " " for ch in text),
     lambda text: " ".join(text.split()),
     _sub(r"\(\s*\)", ""),
+    lambda text: _drop_unpaired(text, "(", ")"),
     _sub(r"\( ", "("),
     _sub(r" +([.,?!;:)])", r"\1"),
-    _sub(r"([.,;:!?])(?:\s*[,;:])+", r"\1"),  # "word., and" → "word."
+    _sub(r"(?<![A-Z])([.!?])(?:\s*[,;:])+", r"\1"),  # "rest. — Then" → "rest. Then"
+    _sub(r"([,;:])(?:\s*[,;:])+", r"\1"),
     _sub(r",(\s*[.?!])", r"\1"),
     _sub(r"([?!])[.?!]+", r"\1"),
     _sub(r"\.{2,}", "."),
     _sub(r"([,;:])(?=[^\s\d])", r"\1 "),
-    _sub(r"^[\s,.;:!?]+|[\s,;:-]+$", ""),
+    # A trailing ",;:" stays: it gives the rising "more to come" tune ("such as:").
+    _sub(r"^[\s,.;:!?]+|[\s-]+$", ""),
     _sub(r"(?<![\w'])'(?![\w])", ""),  # stray apostrophes left by removed quotes
     lambda text: " ".join(text.split()),
 )
@@ -761,6 +843,10 @@ _SPOKEN_STEPS: tuple[Callable[[str], str], ...] = (
     *_WORD_STEPS,
     *_TIDY_STEPS,
 )
+
+
+# "10 000" with a no-break or thin space groups thousands (a plain space may separate numbers).
+_THOUSANDS_SPACE = re.compile(r"(?<=\d)[\u00a0\u202f\u2009](?=\d{3}(?!\d))")
 
 
 def _protect(text: str) -> tuple[str, list[str]]:
@@ -787,6 +873,7 @@ def to_spoken(text: str) -> str:
 
     Returns "" when nothing speakable is left (e.g. a line of emoji)."""
     text, kept = _protect(text)
+    text = _THOUSANDS_SPACE.sub(",", text)  # before clean_markup turns the space into " "
     text = clean_markup(text)
     for step in _SPOKEN_STEPS:
         text = step(text)
@@ -801,11 +888,12 @@ _NEVER_FINAL = frozenset(_word_list("dr mr mrs ms prof st mt e.g i.e vs cf appro
 _BEFORE_NUMBERS = frozenset(
     _word_list("jan feb mar apr jun jul aug sep sept oct nov dec no nos p pp vol ch fig")
 )
+_SENTENCE_NEXT = re.compile(r"\s+[\"'“‘(\[]*(\S)")
 _CANDIDATE_END = re.compile(r"(?:[.!?]+|…)[\"'”’)\]]*(?=\s)")
 
 
 def _is_sentence_end(text: str, m: re.Match[str]) -> bool:
-    following = re.match(r"\s+[\"'“‘(\[]*(\S)", text[m.end() :])
+    following = _SENTENCE_NEXT.match(text, m.end())
     if not following:
         return True
     first = following.group(1)
@@ -814,7 +902,7 @@ def _is_sentence_end(text: str, m: re.Match[str]) -> bool:
     mark = m.group().rstrip("\"'”’)]")
     if mark != ".":
         return True
-    word = re.search(r"(\S+)$", text[: m.start()])
+    word = _LAST_WORD.search(text[max(0, m.start() - _WINDOW) : m.start()])
     if not word:
         return True
     token = word.group(1).lstrip("\"'“‘([").lower()
@@ -909,17 +997,20 @@ class Lexicon:
             return cls(), problems
         bad_keys = _typed_key_problems(text, path)
         problems += bad_keys.values()
-        entries = []
+        entries: dict[str, str] = {}
         for key, value in located.values.items():
             line = located.lines[key]
             if line in bad_keys:
                 continue
             problem = _entry_problem(key, value)
+            words = " ".join(key.split())  # "Peter  Levine" and "Peter Levine" are one key
+            if not problem and words in entries:
+                problem = f"duplicate key `{words}`"
             if problem:
                 problems.append(Problem(path, line, problem))
             else:
-                entries.append((" ".join(key.split()), " ".join(value.split())))
-        return cls(tuple(entries)), sorted(problems, key=lambda p: p.line or 0)
+                entries[words] = " ".join(value.split())
+        return cls(tuple(entries.items())), sorted(problems, key=lambda p: p.line or 0)
 
     @cached_property
     def _table(self) -> tuple[dict[str, str], dict[str, str]]:
@@ -950,7 +1041,9 @@ class Lexicon:
 
         def replace(m: re.Match[str]) -> str:
             found = " ".join(m.group().replace("’", "'").split())
-            key = exact.get(found) or folded[found.lower()]
+            key = exact.get(found) or folded.get(found.lower())
+            if key is None:  # a case match .lower() cannot map back ("İ"); leave it
+                return m.group()
             used.add(key)
             return f"{_LEX_OPEN}{values[key]}{_LEX_CLOSE}"
 

@@ -29,10 +29,7 @@ def load_mapping(
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 + offset if mark else first_line
-        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return None, [Problem(path, line, f"YAML error: {reason}")]
+        return None, [_syntax_problem(exc, path, offset, first_line)]
     if node is None:
         return Located(line=first_line), []
     if not isinstance(node, yaml.MappingNode):
@@ -50,12 +47,31 @@ def load_mapping(
             continue
         try:
             value = loader.construct_object(value_node, deep=True)
-        except yaml.YAMLError as exc:
-            problems.append(Problem(path, line, f"`{key}`: {exc}"))
-            continue
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
+            if not isinstance(value_node, yaml.ScalarNode):
+                problems.append(Problem(path, line, f"`{key}`: {exc}"))
+                continue
+            # A scalar YAML resolves to a type it then cannot build (``2026-13-45`` as a date):
+            # keep the text, so the key's own validation names the key and the expected form.
+            value = value_node.value
         located.values[key] = value
         located.lines[key] = line
     return located, problems
+
+
+def _syntax_problem(exc: yaml.YAMLError, path: Path, offset: int, first_line: int) -> Problem:
+    """One line for a YAML syntax error. An unclosed quote or bracket is reported where it was
+    opened, which is where the writer has to look, not where the parser gave up."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line = mark.line + 1 + offset if mark else first_line
+    reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None) or ""
+    opened = getattr(exc, "context_mark", None)
+    if opened and mark and opened.line != mark.line and ("flow" in context or "quoted" in context):
+        what = context.removeprefix("while scanning ").removeprefix("while parsing ")
+        return Problem(path, opened.line + 1 + offset,
+                       f"YAML error: {reason} on line {line}, in {what} that starts here")
+    return Problem(path, line, f"YAML error: {reason}")
 
 
 def unknown_key_problems(

@@ -140,21 +140,22 @@ def seconds(value: object) -> float:
 
 
 def estimate(path: Path) -> tuple[float, float, float]:
-    """(total seconds, silent seconds, longest pause) by the writers' arithmetic."""
+    """(total seconds, silent seconds, longest pause) by the writers' arithmetic.
+
+    Speech is words / rate * 60. Silence follows the rule the build documents: between two sounds
+    an explicit ``[pause]`` replaces the automatic gap, otherwise the longest gap that applies
+    (sentence, list item, paragraph, heading) is used; a short lead-in and a tail frame the episode.
+    """
     show = yaml.safe_load((SCRIPTS / "show.yml").read_text(encoding="utf-8"))
     front, body = split_script(path)
     setting = {**show, **front}
     rate = setting["rate"]
-    gap = {
-        k: seconds(setting[k]) for k in ("sentence_gap", "paragraph_gap", "heading_gap", "list_gap")
-    }
-    words = silent = sound = longest = 0.0
+    gap = {k: seconds(setting[f"{k}_gap"]) for k in ("sentence", "paragraph", "heading", "list")}
     blocks: list[tuple[str, str]] = []
     paragraph: list[str] = []
     for raw in [*body.splitlines(), ""]:
         line = raw.strip()
-        is_marker_line = bool(line) and not MARKER.sub("", line).strip()
-        if line and not line.startswith(("#", "- ")) and not is_marker_line:
+        if line and not line.startswith(("#", "- ")):
             paragraph.append(line)
             continue
         if paragraph:
@@ -164,29 +165,36 @@ def estimate(path: Path) -> tuple[float, float, float]:
             blocks.append(("heading", line.lstrip("#")))
         elif line.startswith("- "):
             blocks.append(("list", line[2:]))
-        elif is_marker_line:
-            blocks.append(("markers", line))
+    words = silent = bells = longest = 0.0
+    pending_pause: float | None = None
+    pending_gap = 0.6  # lead-in
+
+    def sound() -> None:
+        nonlocal silent, pending_pause, pending_gap
+        silent += pending_pause if pending_pause is not None else pending_gap
+        pending_pause, pending_gap = None, 0.0
+
     for kind, text in blocks:
-        for marker in MARKER.findall(text):
-            if marker == "[bell]":
-                sound += 2.5  # a soft chime: sound, not silence
-                continue
-            amount = re.search(r"(\d+(?:\.\d+)?\s*(?:ms|s))", marker)
-            pause = seconds(amount.group(1)) if amount else 2.0
-            silent += pause
-            longest = max(longest, pause)
-        plain = MARKER.sub(" ", text)
-        words += len(re.findall(r"[\w’']+", plain))
-        if kind == "paragraph":
-            count = len(
-                [s for s in re.split(r"(?<=[.?!:])[\"”’)]*\s+", plain) if re.search(r"\w", s)]
-            )
-            silent += gap["paragraph_gap"] + max(0, count - 1) * gap["sentence_gap"]
-        elif kind == "heading":
-            silent += gap["heading_gap"]
-        elif kind == "list":
-            silent += gap["list_gap"]
-    total = words / rate * 60 + silent + sound
+        if kind == "heading":
+            pending_gap = max(pending_gap, gap["heading"])
+        for piece in re.split(r"(\[(?:pause[^\]]*|bell)\])", text):
+            if piece == "[bell]":
+                sound()
+                bells += 1
+            elif MARKER.fullmatch(piece):
+                amount = re.search(r"(\d+(?:\.\d+)?\s*(?:ms|s))", piece)
+                pause = seconds(amount.group(1)) if amount else 2.0
+                pending_pause = (pending_pause or 0.0) + pause
+                longest = max(longest, pending_pause)
+            else:
+                for sentence in re.split(r"(?<=[.?!])[\"”’)]*\s+", piece):
+                    if re.search(r"\w", sentence):
+                        sound()
+                        words += len(re.findall(r"[\w’']+", sentence))
+                        pending_gap = max(pending_gap, gap["sentence"])
+        pending_gap = max(pending_gap, gap[kind])
+    silent += pending_pause if pending_pause is not None else 2.0  # tail
+    total = words / rate * 60 + silent + bells * 4.0  # the bell is sound, about 4 s
     return total, silent, longest
 
 

@@ -70,6 +70,8 @@ SPOKEN_CASES = [
     ("**Bold** and _soft_ and `code`.", "Bold and soft and code."),
     ("Read [this](https://x.org).", "Read this."),
     ("Hidden <!-- not this --> words.", "Hidden words."),
+    ("Such as:", "Such as:"),
+    ("And then—", "And then,"),
     # cardinals, decimals, negatives
     ("I have 3 cats.", "I have three cats."),
     ("About 1,200 people.", "About one thousand two hundred people."),
@@ -78,6 +80,12 @@ SPOKEN_CASES = [
     ("Pi is 3.14.", "Pi is three point one four."),
     ("It fell to -3 degrees.", "It fell to minus three degrees."),
     ("Agent 007.", "Agent zero zero seven."),
+    ("About 10\u00a0000 ants.", "About ten thousand ants."),
+    ("Use v2.0.1 now.", "Use v two point zero point one now."),
+    ("It takes ~20 minutes.", "It takes about twenty minutes."),
+    ("He is 6' tall.", "He is six feet tall."),
+    ("She is 5'10\" tall.", "She is five feet ten tall."),
+    ("She said 'call at 5'.", "She said 'call at five'."),
     ("We counted 42 breaths.", "We counted forty-two breaths."),
     ("About 115 of them.", "About one hundred fifteen of them."),
     # ordinals
@@ -101,6 +109,8 @@ SPOKEN_CASES = [
     ("Wake at 10am.", "Wake at ten A-M."),
     ("Dinner at 7 p.m. Then sleep.", "Dinner at seven P M. Then sleep."),
     ("Sleep by 9 PM.", "Sleep by nine P M."),
+    ("At 6:30 p.m. EST.", "At six thirty P M E S T."),
+    ("Ran 1:30:15 in all.", "Ran one thirty and fifteen seconds in all."),
     ("At 7:00 we start.", "At seven o'clock we start."),
     ("Lights out at 22:00.", "Lights out at twenty-two hundred."),
     # ratios
@@ -120,6 +130,10 @@ SPOKEN_CASES = [
     ("From 1990–1995.", "From nineteen ninety to nineteen ninety-five."),
     ("Nov. 20–22.", "November twentieth to twenty-two."),
     ("Call 1-800-273-8255.", "Call one, eight zero zero, two seven three, eight two five five."),
+    ("Open Mon–Fri.", "Open Monday to Friday."),
+    ("From Jan–Mar we rest.", "From January to March we rest."),
+    ("On Thurs., Jan. 8 we meet.", "On Thursday, January eighth we meet."),
+    ("The Sun, the Moon.", "The Sun, the Moon."),
     # fractions
     ("Add 1/2 cup.", "Add one half cup."),
     ("Fill 3/4 of it.", "Fill three quarters of it."),
@@ -127,6 +141,7 @@ SPOKEN_CASES = [
     ("Take 1 1/2 cups.", "Take one and a half cups."),
     ("Take 1½ cups.", "Take one and a half cups."),
     ("Open 24/7.", "Open twenty-four seven."),
+    ("Since 9/11.", "Since nine eleven."),
     ("Rated 7/10.", "Rated seven out of ten."),
     # currency
     ("It costs $5.", "It costs five dollars."),
@@ -135,6 +150,7 @@ SPOKEN_CASES = [
     ("Only $0.99.", "Only ninety-nine cents."),
     ("About £20 or €15.", "About twenty pounds or fifteen euros."),
     ("A $2 million grant.", "A two million dollars grant."),
+    ("A $5k grant.", "A five thousand dollars grant."),
     ("Between $5–$10.", "Between five dollars to ten dollars."),
     # abbreviations
     ("Dr. Smith is here.", "Doctor Smith is here."),
@@ -170,6 +186,10 @@ SPOKEN_CASES = [
     ("World War II ended.", "World War two ended."),
     ("Henry VIII sang.", "Henry the eighth sang."),
     ("Play MP3 files.", "Play M P three files."),
+    ("Living with C-PTSD.", "Living with C P T S D."),
+    ("GO SLOW now.", "GO SLOW now."),
+    ("A PDF is attached.", "A P D F is attached."),
+    ("The A&E and R&D teams.", "The A-and-E and R and D teams."),
     ("I am here.", "I am here."),
     # symbols never spoken, ordinary words untouched
     ("Temperature 25°C today.", "Temperature twenty-five degrees Celsius today."),
@@ -179,6 +199,9 @@ SPOKEN_CASES = [
     ("A snake_case word", "A snake case word"),
     ("Stars * and [brackets] <here> #tags", "Stars and brackets tags"),
     ("Really?! Yes!", "Really? Yes!"),
+    ("In the U.K., rain.", "In the U.K., rain."),
+    ("Three steps: 1) breath, 2) body.", "Three steps: one breath, two body."),
+    ("Rest (if you can) now.", "Rest (if you can) now."),
     ("Is it you? It is.", "Is it you? It is."),
     ("Don't stop, won't stop.", "Don't stop, won't stop."),
     ("The café’s crème brûlée.", "The café's crème brûlée."),
@@ -310,6 +333,7 @@ def test_split_sentences_never_returns_empty_strings() -> None:
 
 # --------------------------------------------------------------------------- lexicon
 
+
 def lexicon(**entries: str) -> Lexicon:
     return Lexicon(tuple(entries.items()))
 
@@ -327,15 +351,26 @@ LEXICON_CASES = [
     ({"RTR": "R T R"}, "The rtr file.", "The rtr file.", ()),
     ({"RTR": "R T R"}, "An RTRX unit.", "An R T R X unit.", ()),
     ({"RTR": "R T R"}, "The XRTR unit.", "The X R T R unit.", ()),
-    ({"shalom": "shah-LOHM"}, "Shalom, friend. shalom.", "shah-LOHM, friend. shah-LOHM.",
-     ("shalom",)),
+    (
+        {"shalom": "shah-LOHM"},
+        "Shalom, friend. shalom.",
+        "shah-LOHM, friend. shah-LOHM.",
+        ("shalom",),
+    ),
     ({"shalom": "shah-LOHM"}, "SHALOM!", "shah-LOHM!", ("shalom",)),
     ({"Levine": "leh-VEEN"}, "Peter levine", "Peter levine", ()),
-    ({"Peter Levine": "PEE-ter leh-VEEN", "Levine": "luh-VINE"},
-     "Peter Levine and Dr. Levine", "PEE-ter leh-VEEN and Doctor luh-VINE",
-     ("Levine", "Peter Levine")),
-    ({"Peter Levine": "PEE-ter leh-VEEN"}, "Peter\nLevine said", "PEE-ter leh-VEEN said",
-     ("Peter Levine",)),
+    (
+        {"Peter Levine": "PEE-ter leh-VEEN", "Levine": "luh-VINE"},
+        "Peter Levine and Dr. Levine",
+        "PEE-ter leh-VEEN and Doctor luh-VINE",
+        ("Levine", "Peter Levine"),
+    ),
+    (
+        {"Peter Levine": "PEE-ter leh-VEEN"},
+        "Peter\nLevine said",
+        "PEE-ter leh-VEEN said",
+        ("Peter Levine",),
+    ),
     ({"NASA": "nah-SAH"}, "NASA and PTSD.", "nah-SAH and P T S D.", ("NASA",)),
     ({"B2B": "B two B"}, "B2B sales", "B two B sales", ("B2B",)),
     ({"don't": "do not"}, "I don’t know.", "I do not know.", ("don't",)),
@@ -415,6 +450,7 @@ def load_problems(tmp_path: Path, text: str) -> list[tuple[int | None, str]]:
         ("RTR: R T R\nyes: yeah\n", 2, "quote it"),
         ("RTR: R T R\n# note\n1984: nineteen eighty-four\n", 3, "quote it"),
         ("RTR: R T R\nEMDR: E M D R\nRTR: are tee are\n", 3, "duplicate key `RTR`"),
+        ("Peter Levine: a\n'Peter  Levine': b\n", 2, "duplicate key `Peter Levine`"),
         ("RTR: yes\n", 1, "must be text"),
         ("[a, b]: x\n", 1, "word or phrase"),
     ],
@@ -443,3 +479,21 @@ def test_lexicon_file_not_utf8_is_a_problem(tmp_path: Path) -> None:
     lex, problems = Lexicon.load(path)
     assert lex == Lexicon(())
     assert len(problems) == 1 and "cannot read" in problems[0].message
+
+
+@pytest.mark.parametrize("paragraph", [text for text, _ in SPLIT_CASES])
+def test_split_sentences_keeps_every_word_in_order(paragraph: str) -> None:
+    assert " ".join(split_sentences(paragraph)) == " ".join(paragraph.split())
+
+
+ORDINARY_PROSE = [
+    "Find a comfortable position, and let your shoulders soften.",
+    "A breath in; a breath out. I notice my hands, my feet (and the floor).",
+    "You're not alone: it's okay to rest here, isn't it?",
+    "Anna and James walked along the river in Paris, slowly!",
+]
+
+
+@pytest.mark.parametrize("prose", ORDINARY_PROSE)
+def test_to_spoken_leaves_ordinary_prose_alone(prose: str) -> None:
+    assert to_spoken(prose) == prose

@@ -1,4 +1,4 @@
-"""`build --watch`: a save triggers a rebuild; a broken script prints its error and keeps watching."""
+"""`build --watch`: a save rebuilds; a broken script prints its error and the watch goes on."""
 
 from __future__ import annotations
 
