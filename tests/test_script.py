@@ -103,7 +103,7 @@ def test_slug_strips_order_prefix():
     ("---\ntitle: T\ndescription: D\nrate: 9000\n---\nHi.\n", "01-ep.md:4: `rate` 9000"),
     ("---\ntitle: T\ndescription: D\ndate: 20/11/2026\n---\nHi.\n", "01-ep.md:4: `date` must"),
     ("---\ntitle: T\ndescription: D\ntype: teaser\n---\nHi.\n", "01-ep.md:4: `type` must"),
-    ("---\ntitle: [unclosed\ndescription: D\n---\nHi.\n", "01-ep.md:3: YAML error"),
+    ("---\ntitle: [unclosed\ndescription: D\n---\nHi.\n", "01-ep.md:2: YAML error"),
     (HEADER + "Hi.\n\n[pause -2s]\n", "01-ep.md:7: [pause -2s]: a duration cannot be negative"),
     (HEADER + "Hi. [pause 5min]\n", "01-ep.md:5: [pause 5min]: expected a duration"),
     (HEADER + "Hi. [pause soon]\n", "01-ep.md:5: [pause soon]: expected a duration"),
