@@ -136,7 +136,7 @@ def ensure_clips(plans: list[EpisodePlan], store: ClipStore, options: BuildOptio
 def render_workers(jobs: int) -> int:
     # pyttsx3's espeak loop sleeps 10 ms after every utterance; a second worker per core keeps
     # the core busy during those sleeps (measured in bench/).
-    return max(1, jobs * 2)
+    return int(os.environ.get("RTR_W", max(1, jobs * 2)))  # TEMP experiment
 
 
 def save_bell(store: ClipStore, key: str, loudness: float) -> None:
@@ -177,9 +177,14 @@ def master_episodes(project: Project, plans: list[EpisodePlan], store: ClipStore
     reporter.stage("Mastering", len(jobs))
     with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
         futures = [pool.submit(job) for job in jobs]
-        for future in futures:
-            built.append(future.result())
-            reporter.advance()
+        try:
+            for future in futures:
+                built.append(future.result())
+                reporter.advance()
+        except BaseException:
+            # Ctrl-C or a failed episode: start no more encodes (running ones are waited for).
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
     order = {plan.script.slug: i for i, plan in enumerate(plans)}
     built.sort(key=lambda e: order[e.script.slug])
     return built, len(jobs)
@@ -254,9 +259,13 @@ def _master_job(project: Project, plan: EpisodePlan, store: ClipStore, options: 
         final = out / files.audio
         final.parent.mkdir(parents=True, exist_ok=True)
         scratch = final.with_name(f".{final.name}.tmp")
-        encode(timeline, store, project.settings.loudness, scratch)
-        _tag(project, plan, timeline, scratch, cover_jpeg)
-        os.replace(scratch, final)
+        try:
+            encode(timeline, store, project.settings.loudness, scratch)
+            _tag(project, plan, timeline, scratch, cover_jpeg)
+            os.replace(scratch, final)
+        except BaseException:
+            scratch.unlink(missing_ok=True)  # no half-encoded leftovers in the published folder
+            raise
         _write_sidecars(out, files, plan, timeline)
         size = final.stat().st_size
         manifest = cache_dir(out) / "episodes" / f"{plan.script.slug}.json"
@@ -347,6 +356,8 @@ def remove_unlisted(out: Path, built: list[BuiltEpisode]) -> None:
     """After the feed is in place: old versions and leftovers of interrupted builds go."""
     keep = {name for e in built
             for name in (e.files.audio, e.files.vtt, e.files.srt, e.files.chapters)}
+    for leftover in out.glob(".*.tmp"):  # temporary files of a build that was killed
+        leftover.unlink(missing_ok=True)
     folder = out / EPISODES
     if not folder.is_dir():
         return

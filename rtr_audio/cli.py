@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from rtr_audio import __version__
-from rtr_audio.errors import InputError, RtrError
+from rtr_audio.errors import EngineError, InputError, RtrError
 
 SCRIPTS_OPTION = click.option("--scripts", "scripts_dir", type=click.Path(path_type=Path),
                               default=Path("scripts"), show_default=True,
@@ -38,6 +38,11 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except InputError as exc:
             for problem in exc.problems:
                 click.echo(str(problem), err=True)
+            _trace(kwargs)
+            sys.exit(1)
+        except EngineError as exc:  # one `path:line: could not synthesise …` line per clip
+            for line in str(exc).splitlines():
+                click.echo(line, err=True)
             _trace(kwargs)
             sys.exit(1)
         except RtrError as exc:
@@ -101,6 +106,12 @@ def build(scripts_dir: Path, out_dir: Path, engine: str | None, jobs: int | None
       rtr-audio build
       rtr-audio build --base-url https://example.org/podcast/ --jobs 4
     """
+    if not watch:
+        # Refuse bad input before the audio stack (numpy, scipy) is even imported, so a typo
+        # in a script is reported at once; the build validates again, which costs milliseconds.
+        from rtr_audio.project import load_project
+
+        load_project(scripts_dir, base_url=base_url)
     from rtr_audio.build import BuildOptions
     from rtr_audio.build import build as run_build
     from rtr_audio.progress import make_reporter

@@ -22,9 +22,13 @@ from pathlib import Path
 
 from rtr_audio import dsp
 from rtr_audio.cache import Clip, ClipStore
-from rtr_audio.errors import EngineError
+from rtr_audio.errors import EngineError, RtrError
 
 RETRIES = 1
+# Imported once by the fork server, then shared by every worker forked from it: importing the
+# audio stack (scipy.signal above all) costs each spawned worker about a second of CPU.
+PRELOAD = ["rtr_audio.render", "scipy.signal", "scipy.ndimage", "pydub"]
+STARTUP_TIMEOUT = 120.0  # seconds for a fresh worker process to come up
 
 
 @dataclass(frozen=True)
@@ -62,12 +66,38 @@ def render_clips(
     finally:
         pool.close()
     if failures:
-        raise EngineError("\n".join(failures))
+        raise EngineError("\n".join(sorted(failures, key=_where_order)))
 
 
-def first_words(text: str, count: int = 6) -> str:
-    words = text.split()
-    return " ".join(words[:count]) + ("…" if len(words) > count else "")
+def _where_order(failure: str) -> tuple[str, int]:
+    """``path:line: …`` messages in file, then line order."""
+    path, _, rest = failure.partition(":")
+    line = rest.split(":", 1)[0]
+    return path, int(line) if line.isdigit() else 0
+
+
+def worker_context() -> multiprocessing.context.BaseContext:
+    """A fresh interpreter for every engine: a fork server where there is one, else spawn.
+
+    Never a plain fork of the build process: a forked copy of an initialised espeak deadlocks.
+    The fork server is a clean process that has imported ``PRELOAD`` and never an engine.
+    """
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(PRELOAD)
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def first_words(text: str, limit: int = 40) -> str:
+    """The start of ``text``, cut at a word boundary: enough to find it in the script (counted in
+    characters, as spelled-out abbreviations like "P T S D" are many short words)."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    head = text[: limit + 1]
+    cut = head.rsplit(" ", 1)[0] if " " in head else text[:limit]
+    return cut.rstrip(",;:") + "…"
 
 
 class _Worker:
@@ -79,11 +109,24 @@ class _Worker:
         child.close()
         self.task: ClipTask | None = None
         self.deadline = 0.0
+        self.ready = False
 
     def send(self, task: ClipTask) -> None:
         self.task = task
+        if not self.ready:
+            # A fresh process first imports the audio stack (seconds on a busy machine): that
+            # is not the utterance's time, so its deadline starts once the worker is up.
+            self.ready = self._await_ready()
         self.deadline = time.monotonic() + task.timeout
-        self.conn.send(task)
+        with contextlib.suppress(OSError):  # a dead worker shows as EOF in the pool's wait()
+            self.conn.send(task)
+
+    def _await_ready(self) -> bool:
+        with contextlib.suppress(EOFError, OSError):
+            if self.conn.poll(STARTUP_TIMEOUT) and self.conn.recv() == ("ready", ""):
+                return True
+        self.process.kill()  # never came up: its clip fails as a crash and is retried
+        return False
 
     def kill(self) -> None:
         if self.process.is_alive():
@@ -94,7 +137,7 @@ class _Worker:
 
 class _Pool:
     def __init__(self, size: int, store: ClipStore):
-        self.context = multiprocessing.get_context("spawn")
+        self.context = worker_context()
         self.store = store
         self.workers = [_Worker(self.context, store.root.parent) for _ in range(size)]
 
@@ -120,11 +163,12 @@ class _Pool:
                 try:
                     status, message = conn.recv()  # type: ignore[union-attr]
                 except (EOFError, OSError):
-                    status, message = "crash", "the engine process died"
-                    worker = self._replace(worker)
+                    status, message = "crash", _death(worker)
                 if status == "ok":
                     on_done(task)
                 else:
+                    # The retry runs on a fresh worker: an engine that failed once may be wedged.
+                    worker = self._replace(worker)
                     self._retry_or_fail(task, attempts[task.key], message, queue, failures)
                 idle.append(worker)
             now = time.monotonic()
@@ -161,6 +205,16 @@ class _Pool:
             worker.kill()
 
 
+def _death(worker: _Worker) -> str:
+    worker.process.join(timeout=1)
+    code = worker.process.exitcode
+    if code is None or code == 0:
+        return "the engine process died"
+    if code < 0:
+        return f"the engine process died (signal {-code})"
+    return f"the engine process died (exit status {code})"
+
+
 # ---- inside the worker process -------------------------------------------------------------
 
 def _worker_main(conn: Connection, store_root: str) -> None:
@@ -173,6 +227,7 @@ def _worker_main(conn: Connection, store_root: str) -> None:
     store = ClipStore(Path(store_root))
     engines: dict[str, object] = {}
     scratch = Path(tempfile.mkdtemp(prefix="rtr-audio-worker-"))
+    conn.send(("ready", ""))
     try:
         while True:
             try:
@@ -186,7 +241,8 @@ def _worker_main(conn: Connection, store_root: str) -> None:
                 store.save(task.key, clip)
                 conn.send(("ok", ""))
             except Exception as exc:  # reported to the parent as this clip's failure
-                conn.send(("error", f"{type(exc).__name__}: {exc}"))
+                reason = str(exc) if isinstance(exc, RtrError) else f"{type(exc).__name__}: {exc}"
+                conn.send(("error", reason))
     finally:
         for leftover in scratch.glob("*"):
             leftover.unlink(missing_ok=True)
@@ -228,4 +284,4 @@ def verify_duration(text: str, rate: int, seconds: float) -> None:
     if seconds <= 0.05:
         raise EngineError("the engine returned empty audio")
     if seconds < 0.2 * expected:
-        raise EngineError(f"audio too short for its text ({seconds:.2f}s for {words} words)")
+        raise EngineError(f"audio too short for its text: {seconds:.2f}s for {words} words")

@@ -24,6 +24,15 @@ Context rules (documented here because they are guesses a writer may need to ste
   emphasis) or next to another all-caps word (a shouted line or heading: "GO SLOW").
 * espeak-ng reads a lone "A" before another letter as the article "uh", so a spelled ``A`` is
   joined to the next letter with a hyphen: ``a.m.`` → "A-M", ``FAQ`` → "F A-Q".
+* ``a/b`` is a fraction when proper with a denominator of 2–9 ("three quarters"), a score over
+  10 or 100 ("seven out of ten"), else two numbers ("24/7" → "twenty-four seven").
+* ``3-5`` is a range when both sides have at most three digits (or are both years) and rise;
+  other hyphenated digit groups are read digit by digit like phone numbers.
+* Weekday abbreviations ("Thurs.", "Sun") become days only next to a date or in a range, since
+  "the Sun, the Moon" must stay as written.
+
+Numbers a listener would hear differently (a helpline "988", "116 123") belong in the lexicon:
+``"988": nine eight eight``.
 """
 
 from __future__ import annotations
