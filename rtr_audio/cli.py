@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from rtr_audio import __version__
-from rtr_audio.errors import EngineError, InputError, RtrError
+from rtr_audio.errors import InputError, RtrError
 
 SCRIPTS_OPTION = click.option("--scripts", "scripts_dir", type=click.Path(path_type=Path),
                               default=Path("scripts"), show_default=True,
@@ -40,13 +40,11 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
                 click.echo(str(problem), err=True)
             _trace(kwargs)
             sys.exit(1)
-        except EngineError as exc:  # one `path:line: could not synthesise …` line per clip
-            for line in str(exc).splitlines():
-                click.echo(line, err=True)
-            _trace(kwargs)
-            sys.exit(1)
         except RtrError as exc:
-            click.echo(f"error: {exc}", err=True)
+            if getattr(exc, "located", False):  # already `path:line: message` lines
+                click.echo(str(exc), err=True)
+            else:
+                click.echo(f"error: {exc}", err=True)
             _trace(kwargs)
             sys.exit(1)
         except KeyboardInterrupt:

@@ -29,6 +29,7 @@ RETRIES = 1
 # audio stack (scipy.signal above all) costs each spawned worker about a second of CPU.
 PRELOAD = ["rtr_audio.render", "scipy.signal", "scipy.ndimage", "pydub"]
 STARTUP_TIMEOUT = 120.0  # seconds for a fresh worker process to come up
+WARM_UP = "Hello."
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,13 @@ def render_clips(
     finally:
         pool.close()
     if failures:
-        raise EngineError("\n".join(sorted(failures, key=_where_order)))
+        raise ClipsFailed("\n".join(sorted(failures, key=_where_order)))
+
+
+class ClipsFailed(EngineError):
+    """Clips that could not be synthesised: one ``path:line: could not synthesise …`` each."""
+
+    located = True  # the CLI prints the lines as they are
 
 
 def _where_order(failure: str) -> tuple[str, int]:
@@ -82,7 +89,7 @@ def worker_context() -> multiprocessing.context.BaseContext:
     Never a plain fork of the build process: a forked copy of an initialised espeak deadlocks.
     The fork server is a clean process that has imported ``PRELOAD`` and never an engine.
     """
-    if "forkserver" in multiprocessing.get_all_start_methods():
+    if os.environ.get("RTR_SPAWN") is None and "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(PRELOAD)
         return context
@@ -256,6 +263,7 @@ def synthesise(task: ClipTask, engines: dict[str, object], scratch: Path) -> Cli
     engine = engines.get(task.engine)
     if engine is None:
         engine = engines[task.engine] = load_engine(task.engine)
+        _warm_up(engine, task, scratch)
     wav = scratch / "utterance.wav"
     wav.unlink(missing_ok=True)
     engine.synthesize(task.text, task.voice, task.rate, wav)  # type: ignore[attr-defined]
@@ -263,6 +271,18 @@ def synthesise(task: ClipTask, engines: dict[str, object], scratch: Path) -> Cli
     verify_duration(task.text, task.rate, len(samples) / dsp.RATE)
     levelled = dsp.level(dsp.trim(dsp.to_float(samples)), task.loudness)
     return Clip(dsp.to_int16(levelled), dsp.frame_energies(levelled))
+
+
+def _warm_up(engine: object, task: ClipTask, scratch: Path) -> None:
+    """Speak a short phrase once per fresh engine, and throw it away.
+
+    pyttsx3 2.99 with espeak-ng writes no file, then an empty one, when a fresh engine's first
+    utterances are long (measured: [missing, 44 bytes, ok] for a 38-word sentence; a short first
+    utterance avoids it). Without this, a clip retried on a fresh worker fails the same way."""
+    wav = scratch / "warm-up.wav"
+    with contextlib.suppress(Exception):
+        engine.synthesize(WARM_UP, task.voice, task.rate, wav)  # type: ignore[attr-defined]
+    wav.unlink(missing_ok=True)
 
 
 def read_engine_wav(path: Path):

@@ -83,6 +83,10 @@ class Pyttsx3Engine:
         if rate != self._rate:
             engine.setProperty("rate", rate)
             self._rate = rate
+        # pyttsx3's espeak driver writes no file at all for text that ends without punctuation
+        # (a chunk of a long unpunctuated paragraph): end it with a full stop.
+        if text.rstrip()[-1:] not in (".", "!", "?", ",", ";", ":"):
+            text = text.rstrip() + "."
         engine.save_to_file(text, str(out))
         engine.runAndWait()
 
