@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import struct
-import tempfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from rtr_audio import dsp
+from rtr_audio.files import atomic_write
 
 MAGIC = b"RTRCLIP1"
 _HEADER = struct.Struct("<8sIIII")  # magic, rate, samples, frames, crc32
@@ -94,24 +93,3 @@ class ClipStore:
 
     def discard(self, key: str) -> None:
         self.path(key).unlink(missing_ok=True)
-
-
-def atomic_write(path: Path, data: bytes, durable: bool = False) -> None:
-    """Write ``data`` so that ``path`` is either the old file or the complete new one.
-
-    ``durable`` also syncs to disk (for published files; cache entries carry a CRC instead).
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        # mkstemp creates 0600; published files must be readable by a web server.
-        os.fchmod(fd, 0o644)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

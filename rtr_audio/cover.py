@@ -10,10 +10,8 @@ import hashlib
 import io
 import json
 import math
-import os
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Sequence
 from functools import lru_cache
 from itertools import pairwise
@@ -22,6 +20,7 @@ from pathlib import Path
 from PIL import Image, ImageChops, ImageCms, ImageDraw, ImageFilter, ImageFont, ImageOps
 
 from rtr_audio.errors import Problem
+from rtr_audio.files import atomic_write
 from rtr_audio.settings import ShowSettings
 
 # Bump when the drawing or encoding changes, so cached covers are rewritten.
@@ -111,7 +110,8 @@ def cover_key(show: ShowSettings) -> str:
 def write_cover(show: ShowSettings, dest: Path) -> None:
     """Write ``dest`` as a 3000×3000 RGB JPEG: the given cover converted, or a generated one."""
     img = _convert_given(show.cover) if show.cover is not None else generate_cover(show)
-    _write_atomically(dest, encode_jpeg(img))
+    # Atomic: a build interrupted mid-write must not leave half a cover behind the feed.
+    atomic_write(dest, encode_jpeg(img), durable=True)
 
 
 def encode_jpeg(img: Image.Image) -> bytes:
@@ -124,19 +124,6 @@ def encode_jpeg(img: Image.Image) -> bytes:
         if len(data) <= MAX_BYTES:
             break
     return data
-
-
-def _write_atomically(dest: Path, data: bytes) -> None:
-    # A build interrupted mid-write must not leave a half cover behind the published feed.
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".cover-", suffix=".tmp", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _convert_given(path: Path) -> Image.Image:

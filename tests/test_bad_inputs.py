@@ -188,6 +188,10 @@ def test_odd_but_valid_input_builds(case, odd_builds) -> None:
         assert strict["title"] == "Base Show"
     vtt = next((out / "episodes").glob("*.vtt")).read_text(encoding="utf-8")
     assert "\r" not in vtt and "\ufeff" not in vtt
+    if case in ("bom", "crlf"):
+        from rtr_audio.project import load_project
+
+        assert load_project(ODD / case).lexicon.entries == (("RTR", "R T R"),)
     if case == "crlf":
         assert "Second paragraph" in vtt and "comment" not in vtt
         assert len(strict["episodes"][0]["chapters"]) >= 1

@@ -227,7 +227,8 @@ def test_ctrl_c_stops_workers_promptly_and_publishes_nothing(show, tmp_path, tar
     assert process.returncode == 130
     message = stderr.read_text()
     assert "Traceback" not in message
-    assert message.splitlines() == ["interrupted: the published files are unchanged"]
+    assert message.splitlines() == ["interrupted: nothing half-built was published; "
+                                    "run it again to finish"]
     deadline = time.monotonic() + 5
     while session_processes(process.pid) and time.monotonic() < deadline:
         time.sleep(0.05)
