@@ -93,6 +93,19 @@ class EngineCatalog:
         return Voice(engine_name, voice, rate, fingerprint)
 
 
+def voice_for_engine(script: Script, show: ShowSettings, engine: str) -> str | None:
+    """The configured voice that was written for ``engine``, else None (its default voice).
+
+    A voice name belongs to the engine it was configured with: ``--engine piper`` on a show whose
+    voice is the espeak voice ``gmw/en-us`` uses Piper's default voice rather than failing.
+    """
+    if script.voice and (script.engine or show.engine) == engine:
+        return script.voice
+    if show.voice and show.engine == engine:
+        return show.voice
+    return None
+
+
 def resolve_voices(
     project: Project, catalog: EngineCatalog, engine_override: str | None = None
 ) -> dict[str, Voice]:
@@ -102,7 +115,7 @@ def resolve_voices(
     problems: list[Problem] = []
     for script in project.scripts:
         engine = engine_override or script.engine or show.engine
-        voice = script.voice or show.voice
+        voice = voice_for_engine(script, show, engine)
         try:
             voices[script.slug] = catalog.voice(engine, voice, script.rate or show.rate)
         except UnknownVoice as exc:
