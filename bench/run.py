@@ -10,9 +10,10 @@ Variants, all on the same generated show (5 episodes of plain paragraphs with so
   cold      ``rtr-audio build`` into a fresh folder (no cache)
   no-op     the same build again
   edit      one sentence of one episode changed, build again
-And two long single-episode shows (90 and 180 minutes, about half speech, every sentence
-distinct so every clip is really rendered): cold build time and the peak RSS of every process
-of the build (the CLI, render workers, ffmpeg), polled from /proc.
+And two long single-episode shows (90 and 180 minutes, ~45 % speech, every sentence distinct so
+every clip is really rendered): cold build time and the peak RSS of the largest process.
+Every run is wrapped by ``--measure`` (a child subreaper, so CPU time and peak RSS cover every
+process of the run); the long runs also poll /proc to tell which kind of process is largest.
 
 Usage: .venv/bin/python bench/run.py [--rounds N] [--no-long] [--no-naive] [--results PATH]
 """
@@ -175,18 +176,30 @@ def edit_one_sentence(folder: Path) -> str:
     return path.stem
 
 
+# Trimmed clips are a little shorter than espeak-ng's pace over running text (measured).
+CLIP_PACE = 0.96
+
+
 def long_episode(minutes: int, seconds_per_word: float) -> Episode:
     """One episode of ``minutes``, about LONG_SPEECH_SHARE of it speech, the rest pauses."""
     total = minutes * 60
-    words = round(total * LONG_SPEECH_SHARE / seconds_per_word)
-    per_paragraph = 5 * 13  # five sentences of about 13 words
-    paragraphs = max(1, words // per_paragraph)
-    # Per paragraph: its speech, four sentence gaps and one paragraph gap (see settings.Gaps),
-    # then the [pause] that fills the rest of the episode's length.
-    gaps = 4 * 0.7 + 1.6
-    pause = max(0.0, (total - words * seconds_per_word) / paragraphs - gaps)
-    return make_episode(1, Sentences(seed=minutes), words, pause_s=round(pause, 1),
-                        name=f"long-{minutes}")
+    per_word = seconds_per_word * CLIP_PACE
+    episode = make_episode(1, Sentences(seed=minutes), round(total * LONG_SPEECH_SHARE / per_word),
+                           pause_s=0, name=f"long-{minutes}")
+    paragraphs = [text for kind, text in episode.blocks if kind == "para"]
+    headings = [text for kind, text in episode.blocks if kind == "heading"]
+    speech = sum(len(text.split()) for text in paragraphs + headings) * per_word
+    # Silences the planner adds (settings.Gaps): 0.7 s between sentences, 2.5 s after a
+    # heading; the [pause] after each paragraph replaces its paragraph gap and fills the rest.
+    gaps = sum(text.count(". ") * 0.7 for text in paragraphs) + len(headings) * 2.5
+    pause = round(max(0.0, (total - speech - gaps) / len(paragraphs)), 1)
+    blocks: list[tuple[str, str]] = []
+    for kind, text in episode.blocks:
+        blocks.append((kind, text))
+        if kind == "para":
+            blocks.append(("pause", f"[pause {pause:g}s]"))
+    episode.blocks = blocks
+    return episode
 
 
 # ---- measuring ----------------------------------------------------------------------------
@@ -197,6 +210,7 @@ class Run:
     cpu: float  # user + system seconds of every process of the run
     peak_mb: float  # peak RSS of the largest single process of the run
     by_kind: dict[str, float] = field(default_factory=dict)  # kind → max VmHWM (polled), MB
+    cpu_by_kind: dict[str, float] = field(default_factory=dict)  # kind → CPU s (polled)
 
 
 def measure(command: list[str]) -> None:
@@ -263,7 +277,7 @@ def _kind(pid: int) -> str:
     if "resource_tracker" in cmdline:
         return "resource tracker"
     if "spawn_main" in cmdline:
-        return "render worker"
+        return "spawned process (cover)"  # render workers come from the fork server
     if "rtr-audio" in cmdline or "rtr_audio" in cmdline:
         return "build (CLI)"
     return program
@@ -279,21 +293,36 @@ def _hwm_kb(pid: int) -> int | None:
     return None
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(b")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / _TICK  # utime + stime
+
+
 def run(command: list[str], watch_memory: bool = False) -> Run:
     """Run ``command`` under ``--measure``; with ``watch_memory`` also poll every process's
-    VmHWM to say which kind of process is the largest."""
+    VmHWM and CPU time, to say which kind of process is the largest and which costs most
+    (polled every 50 ms: a process's last moments may be missed)."""
     wrapper = subprocess.Popen([sys.executable, __file__, "--measure", *command],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO)
     peaks: dict[int, tuple[str, int]] = {}
+    cpu: dict[int, float] = {}
     stop = threading.Event()
 
     def poll() -> None:
         while not stop.is_set():
             for pid in _descendants(wrapper.pid)[1:]:
-                kb = _hwm_kb(pid)
-                if kb is not None:
+                kb, seconds = _hwm_kb(pid), _cpu_seconds(pid)
+                if kb is not None and seconds is not None:
                     kind = peaks[pid][0] if pid in peaks else _kind(pid)
                     peaks[pid] = (kind, max(kb, peaks.get(pid, ("", 0))[1]))
+                    cpu[pid] = seconds
             stop.wait(0.05)
 
     poller = threading.Thread(target=poll, daemon=True)
@@ -304,17 +333,19 @@ def run(command: list[str], watch_memory: bool = False) -> Run:
     if watch_memory:
         poller.join()
     lines = err.decode(errors="replace").strip().splitlines()
-    code, seconds, cpu, maxrss_kb = lines[-1].split()
+    code, seconds, total_cpu, maxrss_kb = lines[-1].split()
     if int(code) != 0:
         raise SystemExit(f"failed ({code}): {' '.join(command)}\n" + "\n".join(lines[:-1]))
     by_kind: dict[str, float] = {}
-    for kind, kb in peaks.values():
+    cpu_by_kind: dict[str, float] = {}
+    for pid, (kind, kb) in peaks.items():
         by_kind[kind] = max(by_kind.get(kind, 0.0), kb / 1024)
-    return Run(float(seconds), float(cpu), int(maxrss_kb) / 1024, by_kind)
+        cpu_by_kind[kind] = cpu_by_kind.get(kind, 0.0) + cpu.get(pid, 0.0)
+    return Run(float(seconds), float(total_cpu), int(maxrss_kb) / 1024, by_kind, cpu_by_kind)
 
 
-def build(scripts: Path, out: Path, watch_memory: bool = False, *extra: str) -> Run:
-    return run([*RTR, "build", "--scripts", str(scripts), "--out", str(out), "--quiet", *extra],
+def build(scripts: Path, out: Path, watch_memory: bool = False) -> Run:
+    return run([*RTR, "build", "--scripts", str(scripts), "--out", str(out), "--quiet"],
                watch_memory)
 
 

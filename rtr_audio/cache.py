@@ -13,11 +13,13 @@ import struct
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from rtr_audio import dsp
 from rtr_audio.files import atomic_write
+
+if TYPE_CHECKING:
+    import numpy as np
 
 MAGIC = b"RTRCLIP1"
 _HEADER = struct.Struct("<8sIIII")  # magic, rate, samples, frames, crc32
@@ -77,6 +79,8 @@ class ClipStore:
             magic, rate, samples, frames, crc = _HEADER.unpack_from(data)
         except (OSError, struct.error):
             return None
+        import numpy as np  # here, not at the top: a no-op build never loads a clip
+
         body = memoryview(data)[_HEADER.size:]
         if (magic != MAGIC or rate != dsp.RATE or len(body) != samples * 2 + frames * 4
                 or zlib.crc32(body) != crc):

@@ -48,7 +48,8 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             _trace(kwargs)
             sys.exit(1)
         except KeyboardInterrupt:
-            click.echo("interrupted: the published files are unchanged", err=True)
+            click.echo("interrupted: nothing half-built was published; run it again to finish",
+                       err=True)
             sys.exit(130)
         except Exception as exc:  # a bug: still one line, the details with --verbose
             if isinstance(exc, click.exceptions.Exit | click.ClickException):

@@ -8,8 +8,23 @@ computed from the frames of the clips it places, without a second pass over the 
 from __future__ import annotations
 
 import math
+from functools import cache
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+else:
+
+    class _Numpy:
+        """numpy, imported on first use: a build with nothing to render never needs it."""
+
+        def __getattr__(self, name: str):
+            import numpy
+
+            globals()["np"] = numpy
+            return getattr(numpy, name)
+
+    np = _Numpy()
 
 # scipy is imported where it is used: importing scipy.signal takes about a second of CPU, which
 # a build that renders nothing (and so never filters a sample) should not pay.
@@ -55,14 +70,16 @@ def _k_weighting(rate: int) -> tuple[np.ndarray, np.ndarray]:
     return np.convolve(shelf_b, hp_b), np.convolve(shelf_a, hp_a)
 
 
-_K_B, _K_A = _k_weighting(RATE)
+@cache
+def _k_filter() -> tuple[np.ndarray, np.ndarray]:
+    return _k_weighting(RATE)
 
 
 def frame_energies(x: np.ndarray) -> np.ndarray:
     """K-weighted sum of squares per 20 ms frame (the last partial frame is zero-padded)."""
     from scipy import signal
 
-    weighted = signal.lfilter(_K_B, _K_A, x.astype(np.float64))
+    weighted = signal.lfilter(*_k_filter(), x.astype(np.float64))
     frames = -(-len(weighted) // FRAME)
     padded = np.zeros(frames * FRAME)
     padded[: len(weighted)] = weighted
@@ -93,11 +110,22 @@ def _lufs(mean_square: float) -> float:
     return -0.691 + 10 * math.log10(mean_square) if mean_square > 0 else float("-inf")
 
 
+@cache
+def _true_peak_filter() -> np.ndarray:
+    """4× interpolation FIR of 49 taps, about 12 per phase as in BS.1770-4's true-peak meter:
+    40 % less work than ``resample_poly``'s 81 taps, peaks within 0.01 dB on espeak-ng speech."""
+    from scipy import signal
+
+    return signal.firwin(49, 1 / 4, window=("kaiser", 5.0)) * 4
+
+
 def true_peak_envelope(x: np.ndarray) -> np.ndarray:
     """Per-sample peak of the 4× oversampled signal (BS.1770 true-peak estimate)."""
     from scipy import signal
 
-    up = np.abs(signal.resample_poly(x, 4, 1)[: len(x) * 4])
+    taps = _true_peak_filter()
+    delay = (len(taps) - 1) // 2  # linear phase: output 4·n + delay is input sample n
+    up = np.abs(signal.upfirdn(taps, x, 4)[delay: delay + 4 * len(x)])
     # The max of each group of four, as elementwise maxima of strided views: the same values as
     # ``reshape(-1, 4).max(axis=1)``, several times faster (numpy reduces short rows slowly).
     peak = np.maximum(np.maximum(up[0::4], up[1::4]), np.maximum(up[2::4], up[3::4]))
@@ -149,41 +177,46 @@ def trim(x: np.ndarray, margin_s: float = 0.003) -> np.ndarray:
 
 
 def level(x: np.ndarray, target_lufs: float) -> np.ndarray:
-    """Bring one spoken clip to the show's loudness with its true peak under the ceiling.
+    """Bring one spoken clip to the show's loudness with its true peak under the ceiling."""
+    return level_with_energies(x, target_lufs)[0]
+
+
+def level_with_energies(x: np.ndarray, target_lufs: float) -> tuple[np.ndarray, np.ndarray]:
+    """``level(x)`` and its ``frame_energies``, which the search has computed anyway.
 
     Synthetic voices have a high peak-to-loudness ratio (espeak-ng: about 20 dB), so reaching
-    -16 LUFS needs limiting, and limiting costs a little loudness. The clip is limited once, at
-    the gain that lands it within 0.2 LU of the target: the gain is found by a secant search
-    (loudness rises monotonically with the gain), each try costing two running filters because
-    the true-peak envelope is computed once (see ``_gain_and_limit``).
+    -16 LUFS needs limiting, and limiting costs loudness. The clip is limited once, at the gain
+    that lands it within 0.2 LU of the target. Loudness rises monotonically with the gain, so
+    the gain is found by a secant search anchored at the clip as it is (gain 0 dB), which makes
+    the first step already follow the limiter's slope; each try costs two running filters and
+    the K-weighting, because the true-peak envelope is computed once (``_gain_and_limit``).
     """
-    loudness = integrated_loudness(frame_energies(x))
+    energies = frame_energies(x)
+    loudness = integrated_loudness(energies)
     if not math.isfinite(loudness) or abs(target_lufs - loudness) <= 0.2:
-        return x
+        return x, energies
     envelope = true_peak_envelope(x)
+    tried = [(0.0, loudness)]  # (gain dB, loudness reached)
     gain_db = target_lufs - loudness
-    tried: list[tuple[float, float]] = []  # (gain dB, loudness reached)
     current = x
     for _ in range(LEVEL_TRIES):
         current = _gain_and_limit(x, envelope, db_to_gain(gain_db))
-        reached = integrated_loudness(frame_energies(current))
-        miss = target_lufs - reached
-        if not math.isfinite(reached) or abs(miss) <= 0.2:
+        energies = frame_energies(current)
+        reached = integrated_loudness(energies)
+        if not math.isfinite(reached) or abs(target_lufs - reached) <= 0.2:
             break
         tried.append((gain_db, reached))
         gain_db = _next_gain(tried, target_lufs)
-    return current
+    return current, energies
 
 
 def _next_gain(tried: list[tuple[float, float]], target: float) -> float:
-    """Secant step towards the target (a plain step while the slope is unknown or degenerate)."""
-    gain, reached = tried[-1]
-    if len(tried) >= 2:
-        previous_gain, previous_reached = tried[-2]
-        slope = (reached - previous_reached) / (gain - previous_gain or 1e-9)
-        if slope > 0.05:
-            return min(gain + (target - reached) / slope, gain + MAX_LEVEL_STEP_DB)
-    return gain + (target - reached)
+    """Secant step towards the target through the last two tries (a plain step if degenerate)."""
+    (previous_gain, previous_reached), (gain, reached) = tried[-2:]
+    slope = (reached - previous_reached) / (gain - previous_gain or 1e-9)
+    if slope <= 0.05:
+        return gain + (target - reached)
+    return min(gain + (target - reached) / slope, gain + MAX_LEVEL_STEP_DB)
 
 
 def bell(target_lufs: float, seconds: float = 4.0) -> np.ndarray:

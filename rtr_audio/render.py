@@ -13,9 +13,10 @@ import os
 import signal
 import sys
 import tempfile
+import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -89,11 +90,39 @@ def worker_context() -> multiprocessing.context.BaseContext:
     Never a plain fork of the build process: a forked copy of an initialised espeak deadlocks.
     The fork server is a clean process that has imported ``PRELOAD`` and never an engine.
     """
-    if os.environ.get("RTR_SPAWN") is None and "forkserver" in multiprocessing.get_all_start_methods():
+    if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(PRELOAD)
         return context
     return multiprocessing.get_context("spawn")
+
+
+def start_workers_early() -> None:
+    """Start the fork server now, so that its imports overlap with the build's own start-up."""
+    context = worker_context()
+    if context.get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        with sigint_ignored():
+            forkserver.ensure_running()
+
+
+@contextlib.contextmanager
+def sigint_ignored() -> Iterator[None]:
+    """Processes started inside ignore Ctrl-C from their first instruction on.
+
+    An ignored signal stays ignored across exec, and Python then installs no handler of its
+    own. The build stops its helpers itself; one interrupted while still importing (the fork
+    server takes most of a second) would print a traceback over the one-line message.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def first_words(text: str, limit: int = 40) -> str:
@@ -112,7 +141,8 @@ class _Worker:
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_worker_main, args=(child, str(store_root)),
                                        daemon=True)
-        self.process.start()
+        with sigint_ignored():  # also covers the fork server, started with the first worker
+            self.process.start()
         child.close()
         self.task: ClipTask | None = None
         self.deadline = 0.0
@@ -191,7 +221,9 @@ class _Pool:
 
     def _retry_or_fail(self, task, attempt, reason, queue, failures) -> None:
         if attempt < RETRIES:
-            queue.append((task, attempt + 1))
+            # Next, not last: the episode waiting for this clip can then be encoded while
+            # the rest are spoken, instead of holding up the end of the build.
+            queue.appendleft((task, attempt + 1))
         else:
             failures.append(f'{task.where}: could not synthesise "{first_words(task.text)}" '
                             f"({reason})")
@@ -269,8 +301,8 @@ def synthesise(task: ClipTask, engines: dict[str, object], scratch: Path) -> Cli
     engine.synthesize(task.text, task.voice, task.rate, wav)  # type: ignore[attr-defined]
     samples = read_engine_wav(wav)
     verify_duration(task.text, task.rate, len(samples) / dsp.RATE)
-    levelled = dsp.level(dsp.trim(dsp.to_float(samples)), task.loudness)
-    return Clip(dsp.to_int16(levelled), dsp.frame_energies(levelled))
+    levelled, energies = dsp.level_with_energies(dsp.trim(dsp.to_float(samples)), task.loudness)
+    return Clip(dsp.to_int16(levelled), energies)
 
 
 def _warm_up(engine: object, task: ClipTask, scratch: Path) -> None:

@@ -20,7 +20,7 @@ import pytest
 
 from rtr_audio.engines import UnknownVoice, load_engine, piper_engine
 from rtr_audio.errors import EngineError
-from tests.audio_probe import decode, ffprobe, silences
+from tests.audio_probe import decode, ffprobe, loudness, silences
 from tests.conftest import copy_show, run_cli
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("piper")]
@@ -96,7 +96,7 @@ def vtt_cues(path: Path) -> list[tuple[float, str]]:
 
 # ---- end to end ------------------------------------------------------------------------------
 
-def test_piper_build_makes_mono_44k_mp3s(built: Path) -> None:
+def test_piper_build_makes_mono_44k_mp3s_at_the_loudness_target(built: Path) -> None:
     for slug in ("first", "second"):
         info = ffprobe(episode(built, slug, "mp3"))
         audio = next(s for s in info["streams"] if s["codec_type"] == "audio")
@@ -104,6 +104,9 @@ def test_piper_build_makes_mono_44k_mp3s(built: Path) -> None:
         assert audio["channels"] == 1
         assert audio["sample_rate"] == "44100"
         assert float(info["format"]["duration"]) > 3
+        integrated, peak = loudness(episode(built, slug, "mp3"))
+        assert abs(integrated - (-16.0)) <= 1.0, (slug, integrated)
+        assert peak <= -1.0, (slug, peak)  # Piper's full-scale sentences are limited too
 
 
 def test_pauses_are_exact_with_piper(built: Path) -> None:

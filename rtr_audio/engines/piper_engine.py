@@ -22,7 +22,7 @@ every phoneme 1.2 times as long, ``rate: 120`` 1.5 times; a show sounds about as
 engine.
 
 Threads: rtr-audio already runs one render worker per core, so each worker's onnxruntime session
-uses one thread (``$RTR_AUDIO_PIPER_THREADS`` overrides it, e.g. for ``preview``). CPU only.
+uses one thread (``$RTR_AUDIO_PIPER_THREADS`` overrides it, e.g. with ``--jobs 1``). CPU only.
 """
 
 from __future__ import annotations
@@ -47,6 +47,10 @@ VOICES_ENV = "RTR_AUDIO_PIPER_VOICES"
 THREADS_ENV = "RTR_AUDIO_PIPER_THREADS"
 NATURAL_RATE = 180  # espeak-style words per minute of a Piper voice at its default length_scale
 MIN_LENGTH_SCALE, MAX_LENGTH_SCALE = 0.25, 4.0
+# Piper scales every sentence to full scale (peak 0 dBFS); leave 6 dB of headroom so no sample
+# sits at the int16 limit and the leveller always works on the clip (its gain and true-peak
+# limiter) instead of passing a clip that is by chance already at the target loudness.
+VOLUME = 0.5
 # Voices whose .onnx.json does not say (Piper configs have no gender field).
 KNOWN_GENDERS = {"en_US-joe-medium": "male"}
 
@@ -94,8 +98,10 @@ class PiperEngine:
 
     def version(self) -> str:
         _piper, _config_cls, _synthesis_cls, onnxruntime = self._import()
+        # With the settings of this adapter that change the sound (a new value, a new cache).
         return (f"piper-tts-{importlib.metadata.version('piper-tts')} "
-                f"onnxruntime-{onnxruntime.__version__}")
+                f"onnxruntime-{onnxruntime.__version__} natural-rate-{NATURAL_RATE} "
+                f"volume-{VOLUME}")
 
     def voices(self) -> list[VoiceInfo]:
         self._import()
@@ -115,7 +121,8 @@ class PiperEngine:
         if voice not in self._located:
             self._located[voice] = locate_voice(voice)
         piper_voice = self._load(self._located[voice])
-        syn_config = synthesis_cls(length_scale=length_scale(rate, piper_voice.config.length_scale))
+        syn_config = synthesis_cls(length_scale=length_scale(rate, piper_voice.config.length_scale),
+                                   volume=VOLUME)
         with wave.open(str(out), "wb") as wav:
             wav.setframerate(piper_voice.config.sample_rate)
             wav.setsampwidth(2)
