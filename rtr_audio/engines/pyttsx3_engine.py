@@ -12,6 +12,8 @@ from typing import Any
 
 from rtr_audio.engines import EngineUnavailable, UnknownVoice, VoiceInfo
 
+SAVE_ATTEMPTS = 3
+WAV_HEADER_BYTES = 44
 ESPEAK_HINT = ("espeak-ng is not installed: run `make build` (installs it), or "
                "`sudo apt-get install espeak-ng`")
 
@@ -87,8 +89,15 @@ class Pyttsx3Engine:
         # (a chunk of a long unpunctuated paragraph): end it with a full stop.
         if text.rstrip()[-1:] not in (".", "!", "?", ",", ";", ":"):
             text = text.rstrip() + "."
-        engine.save_to_file(text, str(out))
-        engine.runAndWait()
+        # pyttsx3 2.99's espeak driver sometimes finishes an utterance without writing it (no
+        # file, or a bare 44-byte header), mostly on a fresh engine under load; saying it again
+        # in the same engine works, so retry here before the render pool sees a failure.
+        for _attempt in range(SAVE_ATTEMPTS):
+            out.unlink(missing_ok=True)
+            engine.save_to_file(text, str(out))
+            engine.runAndWait()
+            if out.exists() and out.stat().st_size > WAV_HEADER_BYTES:
+                return
 
 
 def _espeak_library_present() -> bool:
