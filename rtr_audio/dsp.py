@@ -193,9 +193,14 @@ def level_with_energies(x: np.ndarray, target_lufs: float) -> tuple[np.ndarray, 
     """
     energies = frame_energies(x)
     loudness = integrated_loudness(energies)
-    if not math.isfinite(loudness) or abs(target_lufs - loudness) <= 0.2:
+    if not math.isfinite(loudness):
         return x, energies
     envelope = true_peak_envelope(x)
+    # Already at the target is not enough: an engine that normalises every sentence to full
+    # scale (Piper) lands there with peaks far above the ceiling.
+    peak_ok = float(envelope.max(initial=0.0)) <= db_to_gain(TRUE_PEAK_CEILING_DB)
+    if abs(target_lufs - loudness) <= 0.2 and peak_ok:
+        return x, energies
     tried = [(0.0, loudness)]  # (gain dB, loudness reached)
     gain_db = target_lufs - loudness
     current = x
