@@ -119,18 +119,18 @@ def test_a_damaged_clip_stops_the_stream_instead_of_being_streamed(built, tmp_pa
 
 
 def test_level_limits_a_clip_already_at_the_target_loudness():
-    """A full-scale clip that happens to sit at the target loudness still gets its peaks limited."""
+    """A clip that sits at the target loudness with a full-scale peak still gets limited."""
     import numpy as np
 
     from rtr_audio import dsp
 
     rng = np.random.default_rng(7)
     t = np.arange(dsp.RATE) / dsp.RATE
-    clip = (0.05 * np.sin(2 * np.pi * 220 * t) + 0.02 * rng.standard_normal(len(t))).astype(
+    clip = (0.2 * np.sin(2 * np.pi * 220 * t) + 0.05 * rng.standard_normal(len(t))).astype(
         np.float32)
     clip[len(clip) // 2] = 0.99  # one full-scale click, as Piper's normalisation produces
-    clip *= dsp.db_to_gain(-16 - dsp.integrated_loudness(dsp.frame_energies(clip)))
-    clip[len(clip) // 2] = 0.99
-    levelled = dsp.level(clip, -16.0)
+    target = dsp.integrated_loudness(dsp.frame_energies(clip))  # already "at the target"
+    assert dsp.true_peak_db(clip) > dsp.TRUE_PEAK_CEILING_DB
+    levelled = dsp.level(clip, target)
     assert dsp.true_peak_db(levelled) <= dsp.TRUE_PEAK_CEILING_DB + 0.1
-    assert abs(dsp.integrated_loudness(dsp.frame_energies(levelled)) + 16) <= 0.3
+    assert abs(dsp.integrated_loudness(dsp.frame_energies(levelled)) - target) <= 0.3
