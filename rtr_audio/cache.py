@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 MAGIC = b"RTRCLIP1"
 _HEADER = struct.Struct("<8sIIII")  # magic, rate, samples, frames, crc32
-CLIP_FORMAT = 8  # bump when processing changes so old clips are not reused
+CLIP_FORMAT = 9  # bump when processing changes so old clips are not reused
 
 
 def cache_dir(out_dir: Path) -> Path:
