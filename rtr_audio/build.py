@@ -8,6 +8,7 @@ one rename; files the new feed no longer names are removed only after it is in p
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import json
 import multiprocessing
@@ -24,8 +25,9 @@ from typing import Protocol
 from rtr_audio import cover as cover_stage
 from rtr_audio import dsp, feed, lock, site, tags, transcript
 from rtr_audio.assemble import ClipMissing, Timeline, layout
-from rtr_audio.cache import CLIP_FORMAT, Clip, ClipStore, atomic_write, cache_dir, digest
+from rtr_audio.cache import CLIP_FORMAT, Clip, ClipStore, cache_dir, digest
 from rtr_audio.errors import RtrError
+from rtr_audio.files import atomic_write
 from rtr_audio.master import BITRATE, LAME_QUALITY, OUTPUT_RATE, encode, require_ffmpeg
 from rtr_audio.model import BuiltEpisode, EpisodeFiles
 from rtr_audio.plan import EpisodePlan, plan_episode
@@ -309,7 +311,7 @@ def episode_key(project: Project, plan: EpisodePlan, timeline: Timeline,
         [(c.start, c.end, c.text) for c in timeline.cues],
         [(c.start, c.title) for c in timeline.chapters],
         script.title, script.description, script.episode, script.date, show.title, show.author,
-        show.language, show.show_notes_footer, digest(cover_jpeg.hex()[:4096], len(cover_jpeg)),
+        show.language, show.show_notes_footer, hashlib.sha256(cover_jpeg).hexdigest(),
     )
 
 
