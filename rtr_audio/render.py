@@ -30,7 +30,6 @@ RETRIES = 1
 # audio stack (scipy.signal above all) costs each spawned worker about a second of CPU.
 PRELOAD = ["rtr_audio.render", "scipy.signal", "scipy.ndimage", "pydub"]
 STARTUP_TIMEOUT = 120.0  # seconds for a fresh worker process to come up
-WARM_UP = "Hello."
 
 
 @dataclass(frozen=True)
@@ -295,7 +294,6 @@ def synthesise(task: ClipTask, engines: dict[str, object], scratch: Path) -> Cli
     engine = engines.get(task.engine)
     if engine is None:
         engine = engines[task.engine] = load_engine(task.engine)
-        _warm_up(engine, task, scratch)
     wav = scratch / "utterance.wav"
     wav.unlink(missing_ok=True)
     engine.synthesize(task.text, task.voice, task.rate, wav)  # type: ignore[attr-defined]
@@ -303,18 +301,6 @@ def synthesise(task: ClipTask, engines: dict[str, object], scratch: Path) -> Cli
     verify_duration(task.text, task.rate, len(samples) / dsp.RATE)
     levelled, energies = dsp.level_with_energies(dsp.trim(dsp.to_float(samples)), task.loudness)
     return Clip(dsp.to_int16(levelled), energies)
-
-
-def _warm_up(engine: object, task: ClipTask, scratch: Path) -> None:
-    """Speak a short phrase once per fresh engine, and throw it away.
-
-    pyttsx3 2.99 with espeak-ng writes no file, then an empty one, when a fresh engine's first
-    utterances are long (measured: [missing, 44 bytes, ok] for a 38-word sentence; a short first
-    utterance avoids it). Without this, a clip retried on a fresh worker fails the same way."""
-    wav = scratch / "warm-up.wav"
-    with contextlib.suppress(Exception):
-        engine.synthesize(WARM_UP, task.voice, task.rate, wav)  # type: ignore[attr-defined]
-    wav.unlink(missing_ok=True)
 
 
 def read_engine_wav(path: Path):

@@ -18,8 +18,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from rtr_audio.render import WARM_UP
-
 REPO = Path(__file__).resolve().parent.parent
 BASE = REPO / "tests" / "bad_inputs" / "_base"
 ENGINE = "tests.fake_engine:FakeEngine"
@@ -46,11 +44,11 @@ def published_files(out: Path) -> dict[str, bytes]:
 
 
 def attempts(log: Path) -> list[tuple[int, str]]:
-    """(worker pid, text) of every attempt at a clip (each fresh engine's warm-up left out)."""
+    """(worker pid, text) of every attempt at a clip."""
     if not log.exists():
         return []
     lines = (line.split(" ", 1) for line in log.read_text(encoding="utf-8").splitlines())
-    return [(int(pid), text) for pid, text in lines if text != WARM_UP]
+    return [(int(pid), text) for pid, text in lines]
 
 
 def with_line(show: Path, text: str) -> None:
