@@ -397,13 +397,6 @@ def _write_sidecars(out: Path, files: EpisodeFiles, plan: EpisodePlan,
 
 # ---- publishing ----------------------------------------------------------------------------
 
-def publish_cover(project: Project, out: Path) -> bytes:
-    """Write cover.jpg when what determines it changed; return the smaller copy for ID3."""
-    if not _cover_is_current(project.settings, out):
-        _draw_cover(project.settings, out)
-    return (cache_dir(out) / "cover-id3.jpg").read_bytes()
-
-
 def _cover_is_current(show: ShowSettings, out: Path) -> bool:
     stamp = cache_dir(out) / "cover.key"
     return ((out / COVER).is_file() and stamp.is_file()
