@@ -19,7 +19,7 @@ from rtr_audio.engines import (
 )
 from rtr_audio.errors import InputError, Problem
 from rtr_audio.script import Script, duplicate_problems, parse_script, script_paths
-from rtr_audio.settings import ShowSettings, load_settings, read_text
+from rtr_audio.settings import ShowSettings, load_settings
 from rtr_audio.speech import Lexicon
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ def load_project(scripts_dir: Path, **overrides: object) -> Project:
     settings, problems = load_settings(scripts_dir / "show.yml")
     if settings is not None:
         settings = settings.with_overrides(**overrides)
-    lexicon, lexicon_problems = _load_lexicon(scripts_dir / "lexicon.yml")
+    lexicon, lexicon_problems = Lexicon.load(scripts_dir / "lexicon.yml")
     problems += lexicon_problems
     scripts: list[Script] = []
     paths = script_paths(scripts_dir)
@@ -56,16 +56,6 @@ def load_project(scripts_dir: Path, **overrides: object) -> Project:
     if problems or settings is None:
         raise InputError(problems)
     return Project(scripts_dir, settings, lexicon, tuple(scripts))
-
-
-def _load_lexicon(path: Path) -> tuple[Lexicon, list[Problem]]:
-    """The lexicon, after the same byte checks as every other input (UTF-8, no NUL bytes), so a
-    badly saved lexicon is reported with its line like a script would be."""
-    if path.is_file():
-        _text, problems = read_text(path)
-        if problems:
-            return Lexicon(), problems
-    return Lexicon.load(path)
 
 
 class EngineCatalog:

@@ -15,7 +15,8 @@ from typing import Literal
 
 from rtr_audio.durations import parse_duration
 from rtr_audio.errors import Problem
-from rtr_audio.settings import GAP_KEYS, Gaps, ShowSettings, check_rate, parse_gaps, read_text
+from rtr_audio.files import read_text
+from rtr_audio.settings import GAP_KEYS, Gaps, ShowSettings, check_rate, parse_gaps
 from rtr_audio.yamlsrc import Located, load_mapping, unknown_key_problems
 
 EPISODE_TYPES = ("full", "trailer", "bonus")

@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 
 from rtr_audio.durations import parse_duration
 from rtr_audio.errors import Problem
+from rtr_audio.files import read_text
 from rtr_audio.yamlsrc import Located, load_mapping, unknown_key_problems
 
 # Apple Podcasts categories (https://podcasters.apple.com/support/1691-apple-podcasts-categories).
@@ -130,21 +131,6 @@ def load_settings(path: Path) -> tuple[ShowSettings | None, list[Problem]]:
     if problems:
         return None, problems
     return ShowSettings(path=path, lines=dict(located.lines), **values), []
-
-
-def read_text(path: Path) -> tuple[str | None, list[Problem]]:
-    """UTF-8 text without BOM and with LF line ends, or a problem naming the first bad line."""
-    data = path.read_bytes()
-    if b"\x00" in data:
-        line = data[: data.index(b"\x00")].count(b"\n") + 1
-        return None, [Problem(path, line, "contains a NUL byte: is this a text file?")]
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return None, [Problem(path, line, f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); "
-                                          "save the file as UTF-8")]
-    return text.replace("\r\n", "\n").replace("\r", "\n"), []
 
 
 def _validate(located: Located, path: Path) -> tuple[dict[str, Any], list[Problem]]:

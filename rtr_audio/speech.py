@@ -51,6 +51,7 @@ from pathlib import Path
 import yaml
 
 from rtr_audio.errors import Problem
+from rtr_audio.files import read_text
 from rtr_audio.yamlsrc import load_mapping
 
 __all__ = [
@@ -997,10 +998,9 @@ class Lexicon:
         left out."""
         if not path.exists():
             return cls(), []
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            return cls(), [Problem(path, None, f"cannot read lexicon: {exc}")]
+        text, problems = read_text(path)  # UTF-8 and NUL checks with a line, BOM and CRLF
+        if text is None:
+            return cls(), problems
         located, problems = load_mapping(text, path)
         if located is None:
             return cls(), problems
