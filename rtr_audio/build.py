@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Protocol
 
 from rtr_audio import cover as cover_stage
-from rtr_audio import dsp, feed, lock, site, tags, transcript
+from rtr_audio import dsp, feed, lock, site, tags, transcript, uptodate
 from rtr_audio.assemble import ClipMissing, Timeline, layout
 from rtr_audio.cache import CLIP_FORMAT, Clip, ClipStore, cache_dir, digest
 from rtr_audio.errors import RtrError
@@ -34,6 +34,7 @@ from rtr_audio.plan import EpisodePlan, plan_episode
 from rtr_audio.project import EngineCatalog, Project, load_project, resolve_voices
 from rtr_audio.render import ClipTask, render_clips, sigint_ignored, start_workers_early
 from rtr_audio.settings import ShowSettings
+from rtr_audio.uptodate import BuildSummary
 
 EPISODES = "episodes"
 FEED = "feed.xml"
@@ -74,22 +75,6 @@ class BuildOptions:
     force: bool = False
 
 
-@dataclass
-class BuildSummary:
-    episodes: int = 0
-    audio_seconds: float = 0.0
-    clips_rendered: int = 0
-    clips_reused: int = 0
-    episodes_mastered: int = 0
-    seconds: float = 0.0
-    feed: Path | None = None
-
-    def line(self) -> str:
-        return (f"{self.episodes} episodes, {self.audio_seconds / 60:.1f} min of audio; "
-                f"clips rendered {self.clips_rendered}, reused {self.clips_reused}; "
-                f"episodes mastered {self.episodes_mastered}; {self.seconds:.1f}s")
-
-
 def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildSummary:
     reporter = reporter or SilentReporter()
     started = time.monotonic()
@@ -109,9 +94,13 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildSumma
     out = options.out_dir
     out.mkdir(parents=True, exist_ok=True)
     with lock.build_lock(cache_dir(out), reporter.note):
+        uptodate.forget(out)
         summary = _build_locked(project, plans, options, reporter)
         if _read(_scripts_stamp(out)) != scripts_state:
             atomic_write(_scripts_stamp(out), scripts_state)
+        cover = project.settings.cover
+        extra = catalog.version_files() + ([cover] if cover else [])
+        uptodate.write(options.scripts_dir, out, options.engine, options.base_url, extra, summary)
     summary.seconds = time.monotonic() - started
     return summary
 

@@ -105,6 +105,19 @@ def build(scripts_dir: Path, out_dir: Path, engine: str | None, jobs: int | None
       rtr-audio build
       rtr-audio build --base-url https://example.org/podcast/ --jobs 4
     """
+    if not (watch or force):
+        import time
+
+        from rtr_audio import uptodate
+
+        started = time.monotonic()
+        done = uptodate.check(scripts_dir, out_dir, engine, base_url)
+        if done is not None:  # nothing changed since the last build: it stands
+            done.seconds = time.monotonic() - started
+            if not quiet:
+                click.echo(f"Up to date: {done.line()}")
+                click.echo(f"Feed: {done.feed}")
+            return
     if not watch:
         # Refuse bad input before the audio stack (numpy, scipy) is even imported, so a typo
         # in a script is reported at once; the build validates again, which costs milliseconds.

@@ -71,6 +71,14 @@ class EngineCatalog:
             self._versions[name] = self._engines[name].version()
         return self._engines[name]
 
+    def version_files(self) -> list[Path]:
+        """Files whose change may change how the engines in use sound (an engine without
+        ``version_files`` names none): the up-to-date test watches them."""
+        found: list[Path] = []
+        for engine in self._engines.values():
+            found += getattr(engine, "version_files", list)()
+        return found
+
     def voice(self, engine_name: str, voice: str | None, rate: int) -> Voice:
         # Imported here: they pull in the audio stack (scipy), which `check` on a show with
         # problems never needs, so it answers in a fraction of the time.

@@ -23,6 +23,11 @@ class VoiceInfo:
 
 
 class Engine(Protocol):
+    """A speech engine. It may also offer ``version_files() -> list[Path]``: files whose change
+    may change its sound (library, voice data), which lets a build with nothing to do say so
+    without starting the engine (for one without it, only its settings, rtr-audio's code and
+    the installed packages are watched)."""
+
     name: str
 
     def version(self) -> str:

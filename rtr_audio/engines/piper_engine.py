@@ -93,6 +93,7 @@ class PiperEngine:
     def __init__(self) -> None:
         self._modules: tuple[Any, Any, Any, Any] | None = None
         self._located: dict[str | None, VoiceFile] = {}  # in a worker: voice → files, once
+        self._resolved: set[Path] = set()  # in the parent: the model files of voices in use
 
     # ---- metadata (parent process) -----------------------------------------------------
 
@@ -111,8 +112,14 @@ class PiperEngine:
         self._import()
         # By content only: the same model under another name or folder keeps its cache.
         found = locate_voice(voice)
+        self._resolved |= {found.model, found.config, found.model.parent}
         return (f"model-sha256:{file_digest(found.model)} "
                 f"config-sha256:{file_digest(found.config)}")
+
+    def version_files(self) -> list[Path]:
+        """The model and config files of the voices resolved so far (for the up-to-date test,
+        which must not load onnxruntime)."""
+        return sorted(self._resolved)
 
     # ---- synthesis (render worker) -------------------------------------------------------
 

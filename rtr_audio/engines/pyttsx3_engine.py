@@ -50,6 +50,25 @@ class Pyttsx3Engine:
             parts.append(f"espeak-ng-{_espeak.Info().decode(errors='replace')}")
         return " ".join(parts)
 
+    def version_files(self) -> list[Path]:
+        """Files whose change may change how it sounds (checked by the up-to-date test, which
+        must not start the engine): espeak-ng's library and its data folder."""
+        if not sys.platform.startswith("linux"):
+            return []
+        self._get()
+        import ctypes
+
+        from pyttsx3.drivers import _espeak
+
+        data = ctypes.c_char_p()
+        _espeak.Info(ctypes.byref(data))
+        found = {Path(line.split()[-1]) for line in Path("/proc/self/maps").read_text().splitlines()
+                 if "espeak" in line and line.split()[-1].startswith("/")}
+        if data.value:
+            folder = Path(data.value.decode(errors="replace"))
+            found |= {folder, folder / "phontab", folder / "en_dict"}
+        return sorted(found)
+
     def voices(self) -> list[VoiceInfo]:
         found = []
         for voice in self._get().getProperty("voices"):

@@ -1,0 +1,188 @@
+"""Answering "is the show already built?" in milliseconds, before anything heavy is imported.
+
+A complete build proves the published show matches its inputs; it then leaves a stamp with what
+that proof rested on:
+
+- a digest of the inputs: every file of the scripts folder (by content), the build options
+  that change the output, ``RTR_AUDIO_*`` settings, the Python and rtr-audio versions;
+- files whose change could change the sound without touching the scripts (the speech engine's
+  library or voice model, a cover outside the scripts folder, installed packages, ffmpeg,
+  rtr-audio's own code), by size and mtime;
+- every published file and cached clip, by size and mtime.
+
+When all three still hold, the build would render, encode and write nothing, so the command
+reports the previous summary and stops: like ``make``, but deciding on content for the inputs
+a writer edits. Anything else (an edit, a deleted or damaged file, a new engine) falls through
+to the full build, which checks everything again. A build removes the stamp before it changes
+any output and writes a new one only when it has finished.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from rtr_audio import __version__
+
+STAMP_FORMAT = 1
+STAMP = Path(".cache") / "uptodate.json"
+CLIPS = Path(".cache") / "clips"
+PACKAGE = Path(__file__).resolve().parent
+BIG_FILE = 8 * 2**20  # bytes; larger files in the scripts folder are judged by size and mtime
+
+
+@dataclass
+class BuildSummary:
+    """What a build did, for its last line (and, kept in the stamp, for a build with nothing
+    to do)."""
+
+    episodes: int = 0
+    audio_seconds: float = 0.0
+    clips_rendered: int = 0
+    clips_reused: int = 0
+    episodes_mastered: int = 0
+    seconds: float = 0.0
+    feed: Path | None = None
+
+    def line(self) -> str:
+        return (f"{self.episodes} episodes, {self.audio_seconds / 60:.1f} min of audio; "
+                f"clips rendered {self.clips_rendered}, reused {self.clips_reused}; "
+                f"episodes mastered {self.episodes_mastered}; {self.seconds:.1f}s")
+
+
+def stamp_path(out_dir: Path) -> Path:
+    return out_dir / STAMP
+
+
+def check(scripts_dir: Path, out_dir: Path, engine: str | None,
+          base_url: str | None) -> BuildSummary | None:
+    """What the last build reported, if it still describes what a build would publish now;
+    None means "build"."""
+    try:
+        stamp = json.loads(stamp_path(out_dir).read_bytes())
+        if stamp.get("format") != STAMP_FORMAT:
+            return None
+        if stamp["inputs"] != inputs_digest(scripts_dir, out_dir, engine, base_url):
+            return None
+        if file_states(_watched(stamp["extra"])) != stamp["watched"]:
+            return None
+        if output_states(out_dir) != stamp["outputs"]:
+            return None
+        done = stamp["summary"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # no stamp, or one this version cannot read: build
+    return BuildSummary(episodes=done["episodes"], audio_seconds=done["audio_seconds"],
+                        clips_reused=done["clips"], feed=out_dir / done["feed"])
+
+
+def write(scripts_dir: Path, out_dir: Path, engine: str | None, base_url: str | None,
+          extra: list[Path], summary: BuildSummary) -> None:
+    """Record a finished build (with the build lock held, after the feed is written).
+
+    ``extra``: files outside the scripts folder the build depended on (the engine's library
+    or voice model, the cover).
+    """
+    from rtr_audio.files import atomic_write
+
+    extra_paths = sorted({str(p) for p in extra})
+    stamp = {
+        "format": STAMP_FORMAT,
+        "inputs": inputs_digest(scripts_dir, out_dir, engine, base_url),
+        "extra": extra_paths,
+        "watched": file_states(_watched(extra_paths)),
+        "outputs": output_states(out_dir),
+        "summary": {"episodes": summary.episodes, "audio_seconds": summary.audio_seconds,
+                    "clips": summary.clips_rendered + summary.clips_reused,
+                    "feed": str(summary.feed.relative_to(out_dir)) if summary.feed else ""},
+    }
+    atomic_write(stamp_path(out_dir), json.dumps(stamp).encode())
+
+
+def _watched(extra: list[str]) -> list[Path]:
+    return sorted({*map(Path, extra), *environment_files()})
+
+
+def forget(out_dir: Path) -> None:
+    """Before a build changes any output: the stamp no longer describes what is published."""
+    stamp_path(out_dir).unlink(missing_ok=True)
+
+
+def inputs_digest(scripts_dir: Path, out_dir: Path, engine: str | None,
+                  base_url: str | None) -> str:
+    h = hashlib.sha256()
+    settings = {
+        "format": STAMP_FORMAT, "rtr-audio": __version__, "python": sys.version,
+        "scripts": str(scripts_dir.resolve()), "out": str(out_dir.resolve()),
+        "engine": engine, "base_url": base_url,
+        "env": sorted((k, v) for k, v in os.environ.items() if k.startswith("RTR_AUDIO")),
+    }
+    h.update(json.dumps(settings, sort_keys=True).encode())
+    # Every file, hidden ones too (the scripts are found by ``*.md``, which matches ``.x.md``).
+    for path in sorted(_files_under(scripts_dir)):
+        h.update(b"\0" + str(path.relative_to(scripts_dir)).encode() + b"\0")
+        info = path.stat()
+        if info.st_size > BIG_FILE:  # not text a writer edits (a recording?): size and mtime
+            h.update(f"{info.st_size} {info.st_mtime_ns}".encode())
+        else:
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def environment_files() -> list[Path]:
+    """Files outside the scripts whose change may change the output: rtr-audio's own code,
+    the installed packages (the folder changes when one is added, removed or upgraded), ffmpeg."""
+    import shutil
+
+    found = [p for p in _files_under(PACKAGE) if p.suffix != ".pyc"]
+    import click  # already imported by the CLI; its folder is the environment's site-packages
+
+    found.append(Path(click.__file__).resolve().parent.parent)
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg:
+        found.append(Path(ffmpeg).resolve())
+    return found
+
+
+def file_states(paths: list[Path]) -> list[list]:
+    """[path, size, mtime_ns] of each file (size and mtime None if it is gone)."""
+    states = []
+    for path in paths:
+        try:
+            info = path.stat()
+            states.append([str(path), info.st_size, info.st_mtime_ns])
+        except OSError:
+            states.append([str(path), None, None])
+    return states
+
+
+def output_states(out_dir: Path) -> list[list]:
+    """Every published file and every cached clip, as [relative path, size, mtime_ns]."""
+    states = []
+    for path in sorted(_published(out_dir)):
+        info = path.stat()
+        states.append([str(path.relative_to(out_dir)), info.st_size, info.st_mtime_ns])
+    return states
+
+
+def _published(out_dir: Path):
+    yield from _files_under(out_dir, skip_hidden=True)
+    yield from _files_under(out_dir / CLIPS)
+
+
+def _files_under(folder: Path, skip_hidden: bool = False):
+    """Files below ``folder`` (recursively); hidden ones skipped when asked, caches always."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name == "__pycache__" or (skip_hidden and entry.name.startswith(".")):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            yield from _files_under(Path(entry.path), skip_hidden)
+        elif entry.is_file():
+            yield Path(entry.path)
