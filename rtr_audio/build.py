@@ -9,39 +9,32 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import json
-import multiprocessing
 import os
 import shutil
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Protocol
 
-from rtr_audio import cover as cover_stage
 from rtr_audio import dsp, feed, lock, site, tags, transcript, uptodate
 from rtr_audio.assemble import ClipMissing, Timeline, layout
 from rtr_audio.cache import CLIP_FORMAT, Clip, ClipStore, cache_dir, digest
-from rtr_audio.errors import RtrError
+from rtr_audio.cover import CoverJob
 from rtr_audio.files import atomic_write
 from rtr_audio.master import BITRATE, LAME_QUALITY, OUTPUT_RATE, encode, require_ffmpeg
 from rtr_audio.model import BuiltEpisode, EpisodeFiles
 from rtr_audio.plan import EpisodePlan, plan_episode
 from rtr_audio.project import EngineCatalog, Project, load_project, resolve_voices
-from rtr_audio.render import ClipTask, render_clips, sigint_ignored, start_workers_early
-from rtr_audio.settings import ShowSettings
+from rtr_audio.render import ClipTask, render_clips, start_workers_early
 from rtr_audio.uptodate import BuildSummary
 
 EPISODES = "episodes"
 FEED = "feed.xml"
 PAGE = "index.html"
-COVER = "cover.jpg"
 MASTER_FORMAT = 2  # bump when mastering changes so episodes are re-encoded
-ID3_COVER_PX = 1400  # embedded art: Apple's minimum; the 3000 px cover is in the feed
 
 
 class Reporter(Protocol):
@@ -132,7 +125,7 @@ def _build_locked(project: Project, plans: list[EpisodePlan], options: BuildOpti
     out = options.out_dir
     store = ClipStore(cache_dir(out))
     summary = BuildSummary(episodes=len(plans))
-    cover = CoverJob(project, out)
+    cover = CoverJob(project.settings, out)
     try:
         tasks, missing = clips_to_render(plans, store, options)
         with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
@@ -385,82 +378,6 @@ def _write_sidecars(out: Path, files: EpisodeFiles, plan: EpisodePlan,
 
 
 # ---- publishing ----------------------------------------------------------------------------
-
-def _cover_is_current(show: ShowSettings, out: Path) -> bool:
-    stamp = cache_dir(out) / "cover.key"
-    return ((out / COVER).is_file() and stamp.is_file()
-            and stamp.read_text() == cover_stage.cover_key(show)
-            and (cache_dir(out) / "cover-id3.jpg").is_file())
-
-
-def _draw_cover(show: ShowSettings, out: Path) -> bytes:
-    from PIL import Image
-
-    cover_stage.write_cover(show, out / COVER)
-    with Image.open(out / COVER) as image:
-        small = image.resize((ID3_COVER_PX, ID3_COVER_PX), Image.Resampling.LANCZOS)
-        buffer = io.BytesIO()
-        small.save(buffer, "JPEG", quality=85)
-    atomic_write(cache_dir(out) / "cover-id3.jpg", buffer.getvalue())
-    atomic_write(cache_dir(out) / "cover.key", cover_stage.cover_key(show).encode())
-    return buffer.getvalue()
-
-
-class CoverJob:
-    """cover.jpg and its ID3 copy, drawn in a process of its own while the clips are spoken.
-
-    Drawing the 3000 px cover takes about a second of CPU and ~170 MB at its peak. In its own
-    (spawned) process it runs alongside rendering instead of before mastering, and the build
-    process's memory never holds it. An up-to-date cover costs no process at all.
-    """
-
-    def __init__(self, project: Project, out: Path):
-        self.data: bytes | None = None
-        self.process: multiprocessing.process.BaseProcess | None = None
-        if _cover_is_current(project.settings, out):
-            self.data = (cache_dir(out) / "cover-id3.jpg").read_bytes()
-            return
-        context = multiprocessing.get_context("spawn")
-        self.conn, child = context.Pipe(duplex=False)
-        self.process = context.Process(target=_cover_process, args=(child, project.settings, out),
-                                       daemon=True)
-        with sigint_ignored():
-            self.process.start()
-        child.close()
-
-    def done(self) -> bool:
-        return self.data is not None or self.conn.poll()
-
-    def result(self) -> bytes:
-        if self.data is None:
-            try:
-                ok, value = self.conn.recv()
-            except (EOFError, OSError):
-                ok, value = False, RtrError("the process drawing the cover died")
-            self.stop()
-            if not ok:
-                raise value
-            self.data = value
-        return self.data
-
-    def stop(self) -> None:
-        if self.process is not None:
-            if self.process.is_alive() and self.data is None:
-                self.process.kill()
-            self.process.join()
-            self.process = None
-
-
-def _cover_process(conn: Connection, show: ShowSettings, out: Path) -> None:
-    # Started with Ctrl-C ignored (see render.sigint_ignored): the build stops this process.
-    try:
-        conn.send((True, _draw_cover(show, out)))
-    except Exception as exc:
-        try:
-            conn.send((False, exc))
-        except Exception:  # an exception that does not pickle: its message will do
-            conn.send((False, RtrError(f"{type(exc).__name__}: {exc}")))
-
 
 def publish_show(project: Project, built: list[BuiltEpisode], out: Path) -> Path:
     show = project.settings

@@ -166,3 +166,25 @@ def test_cover_key_follows_what_changes_the_cover(tmp_path: Path) -> None:
     assert with_art != cover_key(show)
     Image.new("RGB", (1400, 1400), (200, 10, 10)).save(art)
     assert cover_key(make_show(cover=art)) != with_art
+
+
+def test_a_horizon_band_equals_blurring_and_compositing_the_whole_image():
+    """``_band`` blurs and composites only the rows its curve reaches: it must give exactly
+    what the straightforward whole-image version gives."""
+    import math
+
+    from PIL import ImageDraw, ImageFilter
+
+    from rtr_audio import cover
+
+    size = cover.SIZE
+    base, amplitude, colour, opacity = 0.86 * size, 38, (90, 92, 118), 240
+    sky = cover._gradient()
+    points = [(x, base - amplitude * math.sin(math.pi * x / size * 1.4 + base / 700))
+              for x in range(0, size + 1, 50)]
+    mask = Image.new("L", (size, size), 0)
+    ImageDraw.Draw(mask).polygon([*points, (size, size), (0, size)], fill=opacity)
+    mask = mask.filter(ImageFilter.GaussianBlur(2))
+    expected = Image.composite(Image.new("RGB", sky.size, colour), sky, mask)
+    assert cover._band(sky.copy(), base, amplitude, colour, opacity).tobytes() == \
+        expected.tobytes()
