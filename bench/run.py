@@ -537,7 +537,7 @@ def machine() -> list[str]:
         f"- Machine: `nproc` {_cmd('nproc')}, {cpu}, {mem_kb / 1024 / 1024:.1f} GiB RAM, "
         f"{platform.system()} {platform.release()}",
         f"- Python {platform.python_version()}; pyttsx3 {md.version('pyttsx3')}, "
-        f"pydub {md.version('pydub')}, numpy {md.version('numpy')}, scipy {md.version('scipy')}",
+        f"pydub {md.version('pydub')}, numpy {md.version('numpy')}",
         f"- {_cmd('espeak-ng', '--version').split('  Data')[0]}; "
         f"{_cmd('ffmpeg', '-version').splitlines()[0]}",
         f"- rtr-audio {commit}{dirty}; `--jobs` default (all {os.cpu_count()} cores)",

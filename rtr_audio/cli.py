@@ -119,7 +119,7 @@ def build(scripts_dir: Path, out_dir: Path, engine: str | None, jobs: int | None
                 click.echo(f"Feed: {done.feed}")
             return
     if not watch:
-        # Refuse bad input before the audio stack (numpy, scipy) is even imported, so a typo
+        # Refuse bad input before the audio stack (numpy, the engine) is even imported, so a typo
         # in a script is reported at once; the build validates again, which costs milliseconds.
         from rtr_audio.project import load_project
 

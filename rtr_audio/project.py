@@ -80,8 +80,8 @@ class EngineCatalog:
         return found
 
     def voice(self, engine_name: str, voice: str | None, rate: int) -> Voice:
-        # Imported here: they pull in the audio stack (scipy), which `check` on a show with
-        # problems never needs, so it answers in a fraction of the time.
+        # Imported here: planning (speech normalisation) takes a tenth of a second to import,
+        # which `check` on a show with problems never needs.
         from rtr_audio.cache import digest
         from rtr_audio.plan import Voice
 

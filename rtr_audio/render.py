@@ -26,9 +26,9 @@ from rtr_audio.cache import Clip, ClipStore
 from rtr_audio.errors import EngineError, RtrError
 
 RETRIES = 1
-# Imported once by the fork server, then shared by every worker forked from it: importing the
-# audio stack (scipy.signal above all) costs each spawned worker about a second of CPU.
-PRELOAD = ["rtr_audio.render", "scipy.signal", "scipy.ndimage", "pydub"]
+# Imported once by the fork server, then shared by every worker forked from it, instead of each
+# worker importing the audio stack (numpy above all: about 0.15 s of CPU) again.
+PRELOAD = ["rtr_audio.render", "numpy", "pydub"]
 STARTUP_TIMEOUT = 120.0  # seconds for a fresh worker process to come up
 
 
