@@ -1,8 +1,10 @@
-"""Rendering: speak each clip once, in isolated worker processes, into the cache.
+"""Rendering: speak each clip once, in isolated engine processes, into the cache.
 
-Each worker owns one engine instance (espeak's state does not survive a fork, so workers are
-started with ``spawn``). Every utterance has a deadline; a worker that hangs or dies is replaced
-and its clip retried once before the build reports ``path:line: could not synthesise …``.
+Clips are spoken in runs of CLIPS_PER_PROCESS, each by a fresh process forked from a clean fork
+server (espeak's state does not survive a fork, and it carries state from one utterance to the
+next, so a run in a fresh process sounds the same however many run side by side). Every
+utterance has a deadline; a process that hangs or dies is replaced and its clip retried once
+before the build reports ``path:line: could not synthesise …``.
 """
 
 from __future__ import annotations
@@ -27,9 +29,11 @@ from rtr_audio.errors import EngineError, RtrError
 
 RETRIES = 1
 # Imported once by the fork server, then shared by every worker forked from it, instead of each
-# worker importing the audio stack (numpy above all: about 0.15 s of CPU) again.
-PRELOAD = ["rtr_audio.render", "numpy", "pydub"]
+# worker importing the audio stack (numpy above all: about 0.15 s of CPU) and the engine's
+# library again.
+PRELOAD = ["rtr_audio.render", "numpy", "pydub", "rtr_audio.engines.preload"]
 STARTUP_TIMEOUT = 120.0  # seconds for a fresh worker process to come up
+CLIPS_PER_PROCESS = 16  # clips spoken by one engine process before a fresh one takes over
 
 
 @dataclass(frozen=True)
@@ -136,33 +140,38 @@ def first_words(text: str, limit: int = 40) -> str:
 
 
 class _Worker:
-    def __init__(self, context, store_root: Path):
+    """One engine process, speaking one run of clips in order, then retired."""
+
+    def __init__(self, context, store_root: Path, run: deque[tuple[ClipTask, int]]):
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_worker_main, args=(child, str(store_root)),
                                        daemon=True)
         with sigint_ignored():  # also covers the fork server, started with the first worker
             self.process.start()
         child.close()
+        self.run = run  # (task, attempt) still to speak, in order
         self.task: ClipTask | None = None
-        self.deadline = 0.0
+        self.attempt = 0
         self.ready = False
+        # A fresh process first imports the audio stack (seconds on a busy machine): that is
+        # not an utterance's time, so the first deadline is the start-up's.
+        self.deadline = time.monotonic() + STARTUP_TIMEOUT
 
-    def send(self, task: ClipTask) -> None:
-        self.task = task
-        if not self.ready:
-            # A fresh process first imports the audio stack (seconds on a busy machine): that
-            # is not the utterance's time, so its deadline starts once the worker is up.
-            self.ready = self._await_ready()
-        self.deadline = time.monotonic() + task.timeout
+    def speak_next(self) -> bool:
+        """Send the next clip of the run; False when the run is done."""
+        if not self.run:
+            return False
+        self.task, self.attempt = self.run.popleft()
+        self.deadline = time.monotonic() + self.task.timeout
         with contextlib.suppress(OSError):  # a dead worker shows as EOF in the pool's wait()
-            self.conn.send(task)
+            self.conn.send(self.task)
+        return True
 
-    def _await_ready(self) -> bool:
-        with contextlib.suppress(EOFError, OSError):
-            if self.conn.poll(STARTUP_TIMEOUT) and self.conn.recv() == ("ready", ""):
-                return True
-        self.process.kill()  # never came up: its clip fails as a crash and is retried
-        return False
+    def retire(self) -> None:
+        """Let the process finish (it exits on None); it is reaped when the next one starts."""
+        with contextlib.suppress(OSError):
+            self.conn.send(None)
+        self.conn.close()
 
     def kill(self) -> None:
         if self.process.is_alive():
@@ -172,73 +181,89 @@ class _Worker:
 
 
 class _Pool:
+    """Clips are cut into runs of CLIPS_PER_PROCESS in the order given, and each run is spoken
+    by a fresh engine process, ``size`` at a time.
+
+    A fresh process per run, not per build, because espeak-ng carries synthesis state from one
+    utterance to the next (its pitch-flutter phase, ``Flutter_ix`` in wavegen.c): a clip's
+    samples depend on what its process said before it. Runs that do not depend on the number
+    of workers make a build's audio the same with ``--jobs 1`` and ``--jobs 8``. A run is
+    short enough to share out the work evenly and long enough that starting its process
+    (about 30 ms) stays a small part of it.
+    """
+
     def __init__(self, size: int, store: ClipStore):
         self.context = worker_context()
         self.store = store
-        self.workers = [_Worker(self.context, store.root.parent) for _ in range(size)]
+        self.size = size
+        self.active: dict[Connection, _Worker] = {}
+        self.retired: list[_Worker] = []
 
     def run(self, tasks: list[ClipTask], on_done: Callable[[ClipTask], None]) -> list[str]:
-        queue = deque((task, 0) for task in tasks)
-        attempts: dict[str, int] = {}
+        runs = deque(deque((task, 0) for task in tasks[i: i + CLIPS_PER_PROCESS])
+                     for i in range(0, len(tasks), CLIPS_PER_PROCESS))
         failures: list[str] = []
-        idle = list(self.workers)
-        busy: dict[Connection, _Worker] = {}
-        while queue or busy:
-            while queue and idle:
-                task, attempt = queue.popleft()
-                attempts[task.key] = attempt
-                worker = idle.pop()
-                worker.send(task)
-                busy[worker.conn] = worker
-            nearest = min(w.deadline for w in busy.values())
-            ready = wait(list(busy), timeout=max(0.0, nearest - time.monotonic()))
-            for conn in ready:
-                worker = busy.pop(conn)  # type: ignore[arg-type]
-                task = worker.task
-                assert task is not None
+        while runs and len(self.active) < self.size:
+            self._start(runs.popleft())
+        while self.active:
+            nearest = min(w.deadline for w in self.active.values())
+            for conn in wait(list(self.active), timeout=max(0.0, nearest - time.monotonic())):
+                worker = self.active[conn]  # type: ignore[index]
                 try:
                     status, message = conn.recv()  # type: ignore[union-attr]
                 except (EOFError, OSError):
                     status, message = "crash", _death(worker)
-                if status == "ok":
-                    on_done(task)
+                if status == "ready":
+                    worker.ready = True
+                elif status == "ok" and worker.task is not None:
+                    on_done(worker.task)
                 else:
-                    # The retry runs on a fresh worker: an engine that failed once may be wedged.
-                    worker = self._replace(worker)
-                    self._retry_or_fail(task, attempts[task.key], message, queue, failures)
-                idle.append(worker)
+                    worker = self._failed(worker, message, failures)
+                self._continue(worker, runs)
             now = time.monotonic()
-            for conn, worker in list(busy.items()):
-                if worker.deadline <= now:
-                    del busy[conn]
-                    task = worker.task
-                    assert task is not None
-                    reason = f"no audio within {task.timeout:g}s"
-                    self._retry_or_fail(task, attempts[task.key], reason, queue, failures)
-                    idle.append(self._replace(worker))
+            for worker in [w for w in self.active.values() if w.deadline <= now]:
+                reason = (f"no audio within {worker.task.timeout:g}s" if worker.ready and
+                          worker.task else "the engine process did not start")
+                self._continue(self._failed(worker, reason, failures), runs)
         return failures
 
-    def _retry_or_fail(self, task, attempt, reason, queue, failures) -> None:
-        if attempt < RETRIES:
-            # Next, not last: the episode waiting for this clip can then be encoded while
-            # the rest are spoken, instead of holding up the end of the build.
-            queue.appendleft((task, attempt + 1))
-        else:
-            failures.append(f'{task.where}: could not synthesise "{first_words(task.text)}" '
-                            f"({reason})")
+    def _start(self, run: deque[tuple[ClipTask, int]]) -> _Worker:
+        worker = _Worker(self.context, self.store.root.parent, run)
+        self.active[worker.conn] = worker
+        return worker
 
-    def _replace(self, worker: _Worker) -> _Worker:
+    def _continue(self, worker: _Worker, runs: deque) -> None:
+        """Give a ready worker its next clip; when its run is done, retire it for a fresh
+        process with the next run."""
+        if not worker.ready or worker.speak_next():
+            return
+        del self.active[worker.conn]
+        worker.retire()
+        self.retired.append(worker)
+        if runs:
+            self._start(runs.popleft())
+
+    def _failed(self, worker: _Worker, reason: str, failures: list[str]) -> _Worker:
+        """The clip in hand failed (or the process did not start): retry it once, first in
+        the run, on a fresh process, as an engine that failed once may be wedged."""
+        if worker.task is None and worker.run:  # never came up: its first clip takes the blame
+            worker.task, worker.attempt = worker.run.popleft()
+        task, attempt = worker.task, worker.attempt
+        if task is not None:
+            if attempt < RETRIES:
+                worker.run.appendleft((task, attempt + 1))
+            else:
+                failures.append(f'{task.where}: could not synthesise "{first_words(task.text)}" '
+                                f"({reason})")
+        del self.active[worker.conn]
         worker.kill()
-        fresh = _Worker(self.context, self.store.root.parent)
-        self.workers[self.workers.index(worker)] = fresh
-        return fresh
+        return self._start(worker.run)
 
     def close(self) -> None:
-        for worker in self.workers:
-            with contextlib.suppress(OSError):
-                worker.conn.send(None)
+        for worker in list(self.active.values()):
+            worker.retire()
         deadline = time.monotonic() + 2
-        for worker in self.workers:
+        for worker in [*self.active.values(), *self.retired]:
             worker.process.join(timeout=max(0.0, deadline - time.monotonic()))
             worker.kill()
 

@@ -22,6 +22,7 @@ from rtr_audio import dsp, plan
 from rtr_audio.cache import Clip, ClipStore
 from rtr_audio.plan import plan_episode
 from rtr_audio.project import EngineCatalog, load_project, resolve_voices
+from rtr_audio.render import CLIPS_PER_PROCESS
 from tests.audio_probe import loudness
 from tests.conftest import REPO, run_cli
 
@@ -210,8 +211,9 @@ def test_truncated_clip_is_rendered_again_and_published_files_stay(show):
     victim.write_bytes(victim.read_bytes()[:-1000])
     assert build(scripts, out)["rendered"] == 1
     assert abs(store.load(victim.stem).seconds - seconds) < 0.05  # the same sentence again
-    # espeak-ng carries state across utterances (see the xfail below), so the re-rendered clip
-    # can differ by a few samples and re-master its episode. What must hold: nothing published
+    # espeak-ng carries state across utterances, and the clip is re-rendered in a process of
+    # its own rather than after the clips of its run, so it can differ by a few samples and
+    # re-master its episode. What must hold: nothing published
     # comes from the truncated entry — every enclosure is whole, and as long as it was.
     assert feed_durations((out / "feed.xml").read_bytes()) == feed_durations(
         before["feed.xml"][0])
@@ -244,12 +246,14 @@ def test_corrupt_clip_is_rendered_again_and_never_published(show):
 
 # ---- serial and parallel ---------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "espeak-ng 1.51 keeps synthesis state across utterances in a process (the pitch-flutter "
-    "phase, Flutter_ix in wavegen.c), so a clip's samples depend on what its worker said "
-    "before it, and workers share out clips differently with --jobs 1 and --jobs 2"))
 def test_serial_and_parallel_builds_give_identical_audio(tmp_path):
+    """espeak-ng carries synthesis state from one utterance to the next (its pitch-flutter
+    phase), so this holds because clips are spoken in fixed runs, each by a fresh process —
+    tried here on enough clips for several runs, four processes at a time with --jobs 2."""
     scripts = write_show(tmp_path / "scripts")
+    sentences = " ".join(f"Sentence number {n} rests here, quietly." for n in range(1, 41))
+    edit(scripts / "02-two.md", "It has two sentences.", sentences)
+    assert CLIPS + 40 > 2 * CLIPS_PER_PROCESS
     build(scripts, tmp_path / "serial", "--jobs", "1")
     build(scripts, tmp_path / "parallel", "--jobs", "2")
     serial, parallel = mp3s(tmp_path / "serial"), mp3s(tmp_path / "parallel")
