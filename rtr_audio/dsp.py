@@ -199,12 +199,16 @@ def k_weighted(x: np.ndarray) -> np.ndarray:
 def frame_energies(x: np.ndarray) -> np.ndarray:
     """K-weighted sum of squares per 20 ms frame (the last partial frame is zero-padded)."""
     squares = k_weighted(x)
-    np.square(squares, out=squares)
-    full = len(squares) // FRAME
-    energies = np.zeros(-(-len(squares) // FRAME))
-    energies[:full] = squares[: full * FRAME].reshape(full, FRAME).sum(axis=1)
-    energies[full:] = squares[full * FRAME:].sum()
-    return energies.astype(np.float32)
+    return _frame_sums(np.square(squares, out=squares))
+
+
+def _frame_sums(values: np.ndarray) -> np.ndarray:
+    """Sums per 20 ms frame, as float32 (the cache's format)."""
+    full = len(values) // FRAME
+    sums = np.zeros(-(-len(values) // FRAME))
+    sums[:full] = values[: full * FRAME].reshape(full, FRAME).sum(axis=1)
+    sums[full:] = values[full * FRAME:].sum()
+    return sums.astype(np.float32)
 
 
 def integrated_loudness(energies: np.ndarray) -> float:
@@ -291,28 +295,35 @@ def limit(x: np.ndarray, ceiling_db: float = TRUE_PEAK_CEILING_DB) -> np.ndarray
 
 def _gain_and_limit(x: np.ndarray, envelope: np.ndarray, gain: float,
                     ceiling_db: float = TRUE_PEAK_CEILING_DB) -> np.ndarray:
-    """``limit(x * gain)``, given ``envelope = true_peak_envelope(x)``.
+    """``limit(x * gain)``, given ``envelope = true_peak_envelope(x)``."""
+    gains = _limiter_gains(envelope, gain, ceiling_db)
+    return np.multiply(x, gains, out=np.empty(len(x), np.float32), casting="same_kind")
+
+
+def _limiter_gains(envelope: np.ndarray, gain: float,
+                   ceiling_db: float = TRUE_PEAK_CEILING_DB) -> np.ndarray | float:
+    """The per-sample gain of ``limit(x * gain)`` (just ``gain`` when no peak reaches the ceiling).
 
     The true-peak envelope is linear in the gain, so a clip's envelope is computed once and
-    each gain tried while levelling costs only the two running filters.
+    each gain tried while levelling costs only the two running filters, in float32 (half the
+    memory traffic of float64; a gain needs no more precision).
     """
     ceiling = db_to_gain(ceiling_db)
     if envelope.max(initial=0.0) * gain <= ceiling:
-        return (x * gain).astype(np.float32)
+        return gain
     # The gain each sample needs (at most 1) for its peak at ``gain``, computed in place, and
     # ``gain`` folded into the smoothing: fewer passes over the clip than the plain formulas.
-    needed = np.maximum(envelope, 1e-9 / gain)
+    needed = np.maximum(envelope.astype(np.float32), 1e-9 / gain)
     np.minimum(np.divide(ceiling / gain, needed, out=needed), 1.0, out=needed)
     window = int(RATE * 0.010)
-    smooth = _running_mean(_running_min(needed, 2 * window + 1), window, scale=gain)
-    return np.multiply(x, smooth, out=np.empty(len(x), np.float32), casting="same_kind")
+    return _running_mean(_running_min(needed, 2 * window + 1), window, scale=gain)
 
 
 def _edge_padded(x: np.ndarray, size: int, scale: float = 1.0) -> np.ndarray:
     """``x · scale`` after ``size // 2`` copies of its first value and before ``(size - 1) // 2``
     of its last: the windows of ``scipy.ndimage``'s mode "nearest", aligned as it aligns even
     sizes (checked against scipy)."""
-    padded = np.empty(len(x) + size - 1)
+    padded = np.empty(len(x) + size - 1, dtype=x.dtype)
     np.multiply(x, scale, out=padded[size // 2: size // 2 + len(x)])
     padded[: size // 2] = padded[size // 2]
     padded[size // 2 + len(x):] = padded[size // 2 + len(x) - 1]
@@ -378,16 +389,22 @@ def level(x: np.ndarray, target_lufs: float) -> np.ndarray:
 
 
 def level_with_energies(x: np.ndarray, target_lufs: float) -> tuple[np.ndarray, np.ndarray]:
-    """``level(x)`` and its ``frame_energies``, which the search has computed anyway.
+    """``level(x)`` and its ``frame_energies``.
 
     Synthetic voices have a high peak-to-loudness ratio (espeak-ng: about 20 dB), so reaching
     -16 LUFS needs limiting, and limiting costs loudness. The clip is limited once, at the gain
     that lands it within 0.2 LU of the target. Loudness rises monotonically with the gain, so
     the gain is found by a secant search anchored at the clip as it is (gain 0 dB), which makes
-    the first step already follow the limiter's slope; each try costs two running filters and
-    the K-weighting, because the true-peak envelope is computed once (``_gain_and_limit``).
+    the first step already follow the limiter's slope.
+
+    A try costs the limiter's two running filters and no filtering: the K-weighting of the
+    limited clip is taken as the K-weighted clip times the limiter's gain. That gain moves over
+    10–20 ms, longer than the K-filter's memory of a few ms; on espeak-ng speech the estimate
+    is within 0.007 LU of filtering the limited clip, which is done once, at the end, for the
+    energies the cache keeps.
     """
-    energies = frame_energies(x)
+    weighted = k_weighted(x)
+    energies = _frame_sums(weighted * weighted)
     loudness = integrated_loudness(energies)
     if not math.isfinite(loudness):
         return x, energies
@@ -399,16 +416,16 @@ def level_with_energies(x: np.ndarray, target_lufs: float) -> tuple[np.ndarray, 
         return x, energies
     tried = [(0.0, loudness)]  # (gain dB, loudness reached)
     gain_db = target_lufs - loudness
-    current = x
     for _ in range(LEVEL_TRIES):
-        current = _gain_and_limit(x, envelope, db_to_gain(gain_db))
-        energies = frame_energies(current)
-        reached = integrated_loudness(energies)
+        gains = _limiter_gains(envelope, db_to_gain(gain_db))
+        limited = weighted * gains
+        reached = integrated_loudness(_frame_sums(np.square(limited, out=limited)))
         if not math.isfinite(reached) or abs(target_lufs - reached) <= 0.2:
             break
         tried.append((gain_db, reached))
         gain_db = _next_gain(tried, target_lufs)
-    return current, energies
+    levelled = np.multiply(x, gains, out=np.empty(len(x), np.float32), casting="same_kind")
+    return levelled, frame_energies(levelled)
 
 
 def _next_gain(tried: list[tuple[float, float]], target: float) -> float:

@@ -154,3 +154,30 @@ def test_limit_keeps_the_true_peak_under_the_ceiling():
     limited = dsp.limit(x)
     assert dsp.true_peak_db(limited) <= dsp.TRUE_PEAK_CEILING_DB + 0.05
     assert dsp.true_peak_db(limited) >= dsp.TRUE_PEAK_CEILING_DB - 1.0
+
+
+def peaky_speech_like(seconds: float = 3.0) -> np.ndarray:
+    """Pulses through a resonance, syllable-shaped: a peak-to-loudness ratio like espeak-ng's
+    (~20 dB), so reaching -16 LUFS needs the limiter."""
+    rng = np.random.default_rng(7)
+    n = round(seconds * dsp.RATE)
+    pulses = np.zeros(n)
+    pulses[:: dsp.RATE // 120] = 1.0  # a 120 Hz voice
+    t = np.arange(200) / dsp.RATE
+    resonance = np.exp(-t * 900) * np.sin(2 * np.pi * 700 * t)
+    voiced = np.convolve(pulses, resonance)[:n]
+    syllables = np.clip(np.sin(2 * np.pi * 3.0 * np.arange(n) / dsp.RATE), 0, None) ** 2
+    x = voiced * syllables + 0.002 * rng.standard_normal(n)
+    return (0.05 * x / np.abs(x).max()).astype(np.float32)
+
+
+@pytest.mark.parametrize("target", [-16.0, -19.0, -23.0])
+def test_levelling_reaches_the_target_under_the_ceiling_with_exact_energies(target):
+    x = peaky_speech_like()
+    assert dsp.true_peak_db(x) - dsp.integrated_loudness(dsp.frame_energies(x)) > 15
+    levelled, energies = dsp.level_with_energies(x, target)
+    assert levelled.dtype == np.float32 and len(levelled) == len(x)
+    # The search estimates each try's loudness without filtering; what it returns is exact.
+    np.testing.assert_array_equal(energies, dsp.frame_energies(levelled))
+    assert dsp.integrated_loudness(energies) == pytest.approx(target, abs=0.25)
+    assert dsp.true_peak_db(levelled) <= dsp.TRUE_PEAK_CEILING_DB + 0.05
