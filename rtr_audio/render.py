@@ -33,6 +33,7 @@ RETRIES = 1
 # library again.
 PRELOAD = ["rtr_audio.render", "numpy", "pydub", "rtr_audio.engines.preload"]
 STARTUP_TIMEOUT = 120.0  # seconds for a fresh worker process to come up
+WORKER_NICENESS = 5  # render workers yield the CPU to encoding (see _worker_main)
 CLIPS_PER_PROCESS = 16  # clips spoken by one engine process before a fresh one takes over
 
 
@@ -284,6 +285,10 @@ def _worker_main(conn: Connection, store_root: str) -> None:
     # The parent handles Ctrl-C and stops workers itself; engines print to stdout ("Audio saved
     # to …"), which must never reach the CLI's output.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Below the encoder: an episode is encoded as soon as its clips are spoken, and an encode
+    # that fell behind would run alone at the end of the build, with a core idle.
+    with contextlib.suppress(OSError, AttributeError):  # no os.nice on Windows
+        os.nice(WORKER_NICENESS)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the worker

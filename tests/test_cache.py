@@ -361,3 +361,21 @@ def test_each_ingredient_of_a_clip_changes_its_key(tmp_path, monkeypatch):
         assert _keys(scripts).isdisjoint(base)
     (scripts / "lexicon.yml").write_text("RTR: are tee are\nZebra: zeb rah\n")
     assert len(_keys(scripts) - base) == 1
+
+
+def test_render_order_alternates_the_last_two_episodes_and_lists_each_clip_once(tmp_path):
+    from rtr_audio.build import render_order
+
+    scripts = write_show(tmp_path / "scripts")
+    (scripts / "03-three.md").write_text(
+        "---\ntitle: Three\ndescription: The third.\nepisode: 3\ndate: 2026-01-03\n---\n"
+        "A third episode. Longer than the others. Hello there.\n")
+    project = load_project(scripts)
+    voices = resolve_voices(project, EngineCatalog(), FAKE)
+    plans = [plan_episode(s, project.settings, project.lexicon, voices[s.slug])
+             for s in project.scripts]
+    one, two, three = ([t.text for t in plan.tasks.values()] for plan in plans)
+    assert one[0] == "Hello there." and three[2] == "Hello there."  # shared: spoken once
+    order = [task.text for task in render_order(plans)]
+    assert order == [*one, two[0], three[0], two[1], three[1]]
+    assert len(order) == len(set(order))
