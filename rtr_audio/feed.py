@@ -86,8 +86,9 @@ def build_feed(
     """``feed.xml`` as UTF-8 bytes with an XML declaration, pretty-printed, newest episode first.
 
     ``base_url`` (default: the show's) is where ``audio_out/`` is published; every URL in the
-    feed is absolute under it. ``podcast:guid`` is seeded from the show's own ``base_url`` only,
-    so a one-off address (serving on a LAN, a preview) does not change the show's identity.
+    feed is absolute under it. ``podcast:guid`` is show.yml's ``guid`` if set (a show that moves
+    host keeps it), else seeded from the show's own ``base_url`` only, so a one-off address
+    (serving on a LAN, a preview) does not change the show's identity.
     ``last_build`` pins ``lastBuildDate`` (reproducible output); default now, in UTC.
     """
     base = normalise_base_url(base_url or show.base_url)
@@ -122,7 +123,7 @@ def _channel(fg: FeedGenerator, show: ShowSettings, base: str, last_build: dt.da
     _itunes_channel(fg, show, cover)
     rtr: RtrFeedExtension = fg.rtr  # type: ignore[attr-defined]
     rtr.explicit = show.explicit
-    rtr.guid = podcast_guid(normalise_base_url(show.base_url) + FEED_NAME)
+    rtr.guid = show.guid or podcast_guid(normalise_base_url(show.base_url) + FEED_NAME)
     rtr.locked_owner = show.owner_email
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -80,6 +81,7 @@ class ShowSettings:
     owner_name: str = ""
     owner_email: str = ""
     base_url: str = "http://localhost:8000/"
+    guid: str | None = None  # podcast:guid pinned (else derived from base_url)
     cover: Path | None = None
     engine: str = "pyttsx3"
     voice: str | None = None
@@ -104,8 +106,8 @@ class ShowSettings:
 
 KNOWN_KEYS = [
     "title", "description", "author", "language", "category", "explicit", "owner", "base_url",
-    "cover", "engine", "voice", "rate", "loudness", "website", "copyright", "show_notes_footer",
-    *GAP_KEYS,
+    "guid", "cover", "engine", "voice", "rate", "loudness", "website", "copyright",
+    "show_notes_footer", *GAP_KEYS,
 ]
 REQUIRED_KEYS = ("title", "description", "author")
 
@@ -180,6 +182,12 @@ def _validate(located: Located, path: Path) -> tuple[dict[str, Any], list[Proble
             bad("base_url", f"`base_url` must be an http(s) URL, got {url!r}")
         else:
             out["base_url"] = normalise_base_url(url)
+    if "guid" in v:
+        try:
+            out["guid"] = str(uuid.UUID(str(v["guid"])))
+        except ValueError:
+            bad("guid", f"`guid` must be a UUID like 917393e3-1b1e-5cef-ace4-edaa54e1f810, "
+                        f"got {v['guid']!r} (leave it out to derive it from base_url)")
     if "category" in v:
         category, message = parse_category(v["category"])
         if message:

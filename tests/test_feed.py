@@ -354,3 +354,13 @@ def test_a_show_without_episodes_is_still_a_valid_feed() -> None:
     parsed = podcastparser.parse(BASE + "feed.xml", io.BytesIO(feed))
     assert parsed["title"] == "Healing & <Repair> 🌿" and parsed["episodes"] == []
     assert feedparser.parse(feed).bozo == 0
+
+
+def test_a_pinned_guid_keeps_the_show_when_it_moves_host(root: etree._Element) -> None:
+    before = one(root, "channel/podcast:guid/text()")
+    moved = etree.fromstring(build_feed(make_show(base_url="https://new.example.org/pod/",
+                                                  guid=before), episodes()))
+    assert one(moved, "channel/podcast:guid/text()") == before
+    unpinned = etree.fromstring(build_feed(make_show(base_url="https://new.example.org/pod/"),
+                                           episodes()))
+    assert one(unpinned, "channel/podcast:guid/text()") != before
