@@ -54,12 +54,29 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except Exception as exc:  # a bug: still one line, the details with --verbose
             if isinstance(exc, click.exceptions.Exit | click.ClickException):
                 raise
+            if isinstance(exc, BrokenPipeError) and _stdout_closed():
+                # The reader went away (`rtr-audio voices | head`): stop quietly, as Unix tools
+                # do. (A broken pipe of our own, to ffmpeg or a worker, is a real failure.)
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                sys.exit(1)
             click.echo(f"internal error: {type(exc).__name__}: {exc} "
                        "(rerun with --verbose for details)", err=True)
             _trace(kwargs)
             sys.exit(2)
 
     return wrapper
+
+
+def _stdout_closed() -> bool:
+    """Whether whoever read our standard output has closed it (poll reports an error)."""
+    import select
+
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & (select.POLLERR | select.POLLHUP) for _fd, events in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll (Windows), or no real stdout
+        return False
 
 
 def _trace(kwargs: dict[str, Any]) -> None:

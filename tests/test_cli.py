@@ -51,6 +51,23 @@ def test_voices_lists_espeak_voices():
     assert "gmw/en-us" in result.stdout
 
 
+def test_a_reader_that_stops_early_gets_no_error_message():
+    """`rtr-audio voices | head -1`: the reader closes the pipe; no "internal error" line."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    voices = subprocess.Popen([sys.executable, "-m", "rtr_audio", "voices"], cwd=REPO,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert voices.stdout is not None
+    voices.stdout.readline()
+    voices.stdout.close()  # what `head -1` does after its line
+    _out, err = voices.communicate(timeout=60)
+    assert err == b""
+    assert voices.returncode in (0, 1)  # 0 if it had written everything before the close
+
+
 @pytest.mark.slow
 def test_preview_renders_only_the_changed_paragraph(tmp_path):
     scripts = copy_show("mini", tmp_path / "scripts")
