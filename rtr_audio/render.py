@@ -1,10 +1,10 @@
 """Rendering: speak each clip once, in isolated engine processes, into the cache.
 
-Clips are spoken in runs of CLIPS_PER_PROCESS, each by a fresh process forked from a clean fork
-server (espeak's state does not survive a fork, and it carries state from one utterance to the
-next, so a run in a fresh process sounds the same however many run side by side). Every
-utterance has a deadline; a process that hangs or dies is replaced and its clip retried once
-before the build reports ``path:line: could not synthesise …``.
+Engine processes are forked from a clean fork server (espeak's state does not survive a fork).
+An engine that carries state from one utterance to the next (espeak-ng) speaks clips in fixed
+runs of CLIPS_PER_PROCESS, each run in a fresh process, so the audio is the same however many
+run side by side. Every utterance has a deadline; a process that hangs or dies is replaced and
+its clip retried once before the build reports ``path:line: could not synthesise …``.
 """
 
 from __future__ import annotations
@@ -66,7 +66,10 @@ def render_clips(
     """Synthesise every task into ``store``; raises EngineError listing clips that failed."""
     if not tasks:
         return
-    pool = _Pool(min(workers, len(tasks)), store)
+    from rtr_audio.engines import keeps_state
+
+    fresh_runs = any(keeps_state(engine) for engine in {task.engine for task in tasks})
+    pool = _Pool(min(workers, len(tasks)), store, fresh_runs)
     try:
         failures = pool.run(tasks, on_done)
     finally:
@@ -182,27 +185,31 @@ class _Worker:
 
 
 class _Pool:
-    """Clips are cut into runs of CLIPS_PER_PROCESS in the order given, and each run is spoken
-    by a fresh engine process, ``size`` at a time.
+    """Clips are spoken by ``size`` engine processes at a time.
 
-    A fresh process per run, not per build, because espeak-ng carries synthesis state from one
-    utterance to the next (its pitch-flutter phase, ``Flutter_ix`` in wavegen.c): a clip's
-    samples depend on what its process said before it. Runs that do not depend on the number
-    of workers make a build's audio the same with ``--jobs 1`` and ``--jobs 8``. A run is
-    short enough to share out the work evenly and long enough that starting its process
-    (about 30 ms) stays a small part of it.
+    For an engine that carries state from one utterance to the next (espeak-ng: its
+    pitch-flutter phase, ``Flutter_ix`` in wavegen.c), a clip's samples would depend on what its
+    process said before it, so clips are cut into runs of CLIPS_PER_PROCESS in the order given
+    and each run is spoken by a fresh process: runs that do not depend on the number of workers
+    make a build's audio the same with ``--jobs 1`` and ``--jobs 8``. A run is short enough to
+    share out the work evenly and long enough that starting its process (about 30 ms) stays a
+    small part of it. Other engines keep their processes (and loaded models) and take one
+    clip at a time.
     """
 
-    def __init__(self, size: int, store: ClipStore):
+    def __init__(self, size: int, store: ClipStore, fresh_runs: bool = True):
         self.context = worker_context()
         self.store = store
         self.size = size
+        self.run_length = CLIPS_PER_PROCESS if fresh_runs else 1
+        self.fresh_runs = fresh_runs
         self.active: dict[Connection, _Worker] = {}
         self.retired: list[_Worker] = []
 
     def run(self, tasks: list[ClipTask], on_done: Callable[[ClipTask], None]) -> list[str]:
-        runs = deque(deque((task, 0) for task in tasks[i: i + CLIPS_PER_PROCESS])
-                     for i in range(0, len(tasks), CLIPS_PER_PROCESS))
+        step = self.run_length
+        runs = deque(deque((task, 0) for task in tasks[i: i + step])
+                     for i in range(0, len(tasks), step))
         failures: list[str] = []
         while runs and len(self.active) < self.size:
             self._start(runs.popleft())
@@ -235,8 +242,12 @@ class _Pool:
 
     def _continue(self, worker: _Worker, runs: deque) -> None:
         """Give a ready worker its next clip; when its run is done, retire it for a fresh
-        process with the next run."""
+        process with the next run (or give it the next run, for an engine without state)."""
         if not worker.ready or worker.speak_next():
+            return
+        if not self.fresh_runs and runs:  # an engine without state keeps its process
+            worker.run = runs.popleft()
+            worker.speak_next()
             return
         del self.active[worker.conn]
         worker.retire()

@@ -96,3 +96,10 @@ class FakeEngine:
             return
         words = len(text.split())
         write_wav(out, SECONDS_PER_WORD * words * 150 / max(rate, 1), words)
+
+
+class StatefulFakeEngine(FakeEngine):
+    """The fake engine, declaring (as pyttsx3 does for espeak-ng) that its processes carry
+    state from one utterance to the next: rendered in fixed runs, each in a fresh process."""
+
+    state_across_utterances = True

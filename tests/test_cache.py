@@ -19,8 +19,9 @@ import numpy as np
 import pytest
 
 from rtr_audio import dsp, plan
+from rtr_audio.build import render_order
 from rtr_audio.cache import Clip, ClipStore
-from rtr_audio.plan import plan_episode
+from rtr_audio.plan import EpisodePlan, plan_episode
 from rtr_audio.project import EngineCatalog, load_project, resolve_voices
 from rtr_audio.render import CLIPS_PER_PROCESS
 from tests.audio_probe import loudness
@@ -363,19 +364,47 @@ def test_each_ingredient_of_a_clip_changes_its_key(tmp_path, monkeypatch):
     assert len(_keys(scripts) - base) == 1
 
 
-def test_render_order_alternates_the_last_two_episodes_and_lists_each_clip_once(tmp_path):
-    from rtr_audio.build import render_order
+def plans_of(scripts: Path) -> list[EpisodePlan]:
+    project = load_project(scripts)
+    voices = resolve_voices(project, EngineCatalog(), FAKE)
+    return [plan_episode(s, project.settings, project.lexicon, voices[s.slug])
+            for s in project.scripts]
 
+
+def test_render_order_alternates_the_last_two_episodes_and_lists_each_clip_once(tmp_path):
     scripts = write_show(tmp_path / "scripts")
     (scripts / "03-three.md").write_text(
         "---\ntitle: Three\ndescription: The third.\nepisode: 3\ndate: 2026-01-03\n---\n"
         "A third episode. Longer than the others. Hello there.\n")
-    project = load_project(scripts)
-    voices = resolve_voices(project, EngineCatalog(), FAKE)
-    plans = [plan_episode(s, project.settings, project.lexicon, voices[s.slug])
-             for s in project.scripts]
+    plans = plans_of(scripts)
     one, two, three = ([t.text for t in plan.tasks.values()] for plan in plans)
     assert one[0] == "Hello there." and three[2] == "Hello there."  # shared: spoken once
     order = [task.text for task in render_order(plans)]
     assert order == [*one, two[0], three[0], two[1], three[1]]
     assert len(order) == len(set(order))
+
+
+@pytest.mark.parametrize(("engine", "stateful"), [(FAKE, False),
+                                                  (FAKE.replace(":", ":Stateful"), True)])
+def test_engine_processes_speak_fixed_runs_only_when_the_engine_keeps_state(
+        tmp_path, engine, stateful):
+    scripts = write_show(tmp_path / "scripts")
+    sentences = [f"Sentence number {n} rests here." for n in range(1, 41)]
+    edit(scripts / "02-two.md", "It has two sentences.", " ".join(sentences))
+    log = tmp_path / "engine.log"
+    result = run_cli("build", "--scripts", str(scripts), "--out", str(tmp_path / "out"),
+                     "--engine", engine, "--jobs", "1",
+                     env={**os.environ, "PYTHONPATH": str(REPO), "FAKE_ENGINE_LOG": str(log)})
+    assert result.returncode == 0, result.stderr
+    spoken = [line.split(" ", 1) for line in log.read_text().splitlines()]
+    by_process: dict[str, list[str]] = {}
+    for pid, text in spoken:
+        by_process.setdefault(pid, []).append(text)
+    total = CLIPS - 1 + len(sentences)  # "It has two sentences." is gone
+    assert len(spoken) == total
+    if stateful:  # runs of CLIPS_PER_PROCESS in render order, each in a process of its own
+        order = [task.text for task in render_order(plans_of(scripts))]
+        runs = [order[i: i + CLIPS_PER_PROCESS] for i in range(0, total, CLIPS_PER_PROCESS)]
+        assert sorted(by_process.values()) == sorted(runs)
+    else:  # the two processes of --jobs 1 (2 per core) speak everything, keeping their model
+        assert len(by_process) == 2

@@ -26,7 +26,8 @@ class Engine(Protocol):
     """A speech engine. It may also offer ``version_files() -> list[Path]``: files whose change
     may change its sound (library, voice data), which lets a build with nothing to do say so
     without starting the engine (for one without it, only its settings, rtr-audio's code and
-    the installed packages are watched)."""
+    the installed packages are watched). ``state_across_utterances = True`` says that what a
+    process spoke before changes how the next utterance sounds (see render.py)."""
 
     name: str
 
@@ -70,6 +71,16 @@ def engine_names() -> list[str]:
 
 def load_engine(name: str) -> Engine:
     """Instantiate an engine by registry name or ``module:Class``."""
+    return engine_class(name)()
+
+
+def keeps_state(name: str) -> bool:
+    """Whether the engine's sound depends on what the same process said before
+    (``state_across_utterances``; engines without the attribute do not)."""
+    return bool(getattr(engine_class(name), "state_across_utterances", False))
+
+
+def engine_class(name: str) -> type:
     target = ENGINES.get(name, name)
     if ":" not in target:
         known = ", ".join(engine_names())
@@ -79,4 +90,4 @@ def load_engine(name: str) -> Engine:
         module = importlib.import_module(module_name)
     except ImportError as exc:
         raise EngineUnavailable(f"engine `{name}` cannot be loaded: {exc}") from exc
-    return getattr(module, class_name)()
+    return getattr(module, class_name)

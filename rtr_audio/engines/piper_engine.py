@@ -89,6 +89,9 @@ class VoiceFile:
 
 class PiperEngine:
     name = "piper"
+    # No state that matters: VITS samples noise, so its audio differs on every call anyway, and
+    # a fresh process per run would load the model (0.4 s) again and again.
+    state_across_utterances = False
 
     def __init__(self) -> None:
         self._modules: tuple[Any, Any, Any, Any] | None = None

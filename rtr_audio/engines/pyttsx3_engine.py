@@ -20,6 +20,9 @@ ESPEAK_HINT = ("espeak-ng is not installed: run `make build` (installs it), or "
 
 class Pyttsx3Engine:
     name = "pyttsx3"
+    # espeak-ng keeps its pitch-flutter phase from one utterance to the next (Flutter_ix in
+    # wavegen.c): render.py gives it fresh processes in fixed runs so that audio is repeatable.
+    state_across_utterances = True
 
     def __init__(self) -> None:
         self._engine: Any = None
