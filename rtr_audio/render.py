@@ -272,8 +272,9 @@ class _Pool:
         return self._start(worker.run)
 
     def close(self) -> None:
-        for worker in list(self.active.values()):
-            worker.retire()
+        for worker in self.active.values():
+            with contextlib.suppress(OSError):
+                worker.conn.send(None)  # finish and exit; killed if still busy in 2 s
         deadline = time.monotonic() + 2
         for worker in [*self.active.values(), *self.retired]:
             worker.process.join(timeout=max(0.0, deadline - time.monotonic()))
@@ -306,22 +307,19 @@ def _worker_main(conn: Connection, store_root: str) -> None:
     store = ClipStore(Path(store_root))
     engines: dict[str, object] = {}
     scratch = Path(tempfile.mkdtemp(prefix="rtr-audio-worker-"))
-    conn.send(("ready", ""))
     try:
-        while True:
-            try:
-                task = conn.recv()
-            except EOFError:
-                return
-            if task is None:
-                return
+        conn.send(("ready", ""))
+        while (task := conn.recv()) is not None:
             try:
                 clip = synthesise(task, engines, scratch)
                 store.save(task.key, clip)
-                conn.send(("ok", ""))
+                result = ("ok", "")
             except Exception as exc:  # reported to the parent as this clip's failure
                 reason = str(exc) if isinstance(exc, RtrError) else f"{type(exc).__name__}: {exc}"
-                conn.send(("error", reason))
+                result = ("error", reason)
+            conn.send(result)
+    except (EOFError, OSError):
+        return  # the build has stopped (Ctrl-C, or another clip failed): nothing to report
     finally:
         for leftover in scratch.glob("*"):
             leftover.unlink(missing_ok=True)
