@@ -20,10 +20,10 @@ from itertools import zip_longest
 from pathlib import Path
 from typing import Protocol
 
+from rtr_audio import cover as cover_stage
 from rtr_audio import dsp, feed, lock, site, tags, transcript, uptodate
 from rtr_audio.assemble import ClipMissing, Timeline, layout
 from rtr_audio.cache import CLIP_FORMAT, Clip, ClipStore, cache_dir, digest
-from rtr_audio.cover import CoverJob
 from rtr_audio.files import atomic_write
 from rtr_audio.master import BITRATE, LAME_QUALITY, OUTPUT_RATE, encode, require_ffmpeg
 from rtr_audio.model import BuiltEpisode, EpisodeFiles
@@ -92,8 +92,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildSumma
         summary = _build_locked(project, plans, options, reporter)
         if _read(_scripts_stamp(out)) != scripts_state:
             atomic_write(_scripts_stamp(out), scripts_state)
-        cover = project.settings.cover
-        extra = catalog.version_files() + ([cover] if cover else [])
+        extra = catalog.version_files() + cover_stage.version_files(project.settings)
         uptodate.write(options.scripts_dir, out, options.engine, options.base_url, extra, summary)
     summary.seconds = time.monotonic() - started
     return summary
@@ -126,7 +125,7 @@ def _build_locked(project: Project, plans: list[EpisodePlan], options: BuildOpti
     out = options.out_dir
     store = ClipStore(cache_dir(out))
     summary = BuildSummary(episodes=len(plans))
-    cover = CoverJob(project.settings, out)
+    cover = cover_stage.CoverJob(project.settings, out)
     try:
         tasks, missing = clips_to_render(plans, store, options)
         with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
@@ -222,7 +221,7 @@ class _Mastering:
     """
 
     def __init__(self, project: Project, plans: list[EpisodePlan], store: ClipStore,
-                 options: BuildOptions, cover: CoverJob, pool: ThreadPoolExecutor,
+                 options: BuildOptions, cover: cover_stage.CoverJob, pool: ThreadPoolExecutor,
                  missing: list[ClipTask]):
         self.project, self.plans, self.store, self.options = project, plans, store, options
         self.cover, self.pool = cover, pool

@@ -110,6 +110,23 @@ def cover_key(show: ShowSettings) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
+def version_files(show: ShowSettings) -> list[Path]:
+    """Files whose change would change the cover (for the up-to-date test): the given image, or
+    the font candidates up to the one used, as one installed earlier in the list would win."""
+    if show.cover is not None:
+        return [show.cover]
+    found: list[Path] = []
+    for candidates, family in ((TITLE_FONTS, "serif"), (AUTHOR_FONTS, "sans")):
+        source = _font_source(candidates, family)
+        for candidate in candidates:
+            found.append(Path(candidate))
+            if candidate == source:
+                break
+        if source is not None and source not in candidates:
+            found.append(Path(source))
+    return found
+
+
 # --- writing ----------------------------------------------------------------------------------
 
 

@@ -168,3 +168,12 @@ def test_a_failed_build_leaves_no_stamp(show):
     assert not (out / ".cache" / "uptodate.json").exists()
     script.write_text(original)
     assert first_line(build(scripts, out)).startswith("Built ")
+
+
+def test_the_stamp_watches_the_fonts_of_a_generated_cover(show):
+    from rtr_audio.cover import TITLE_FONTS
+
+    _scripts, out = show
+    stamp = json.loads((out / ".cache" / "uptodate.json").read_text())
+    watched = [path for path, _size, _mtime in stamp["watched"]]
+    assert TITLE_FONTS[0] in watched  # a font installed there would change the cover
