@@ -226,13 +226,14 @@ class _Pool:
                 elif status == "ok" and worker.task is not None:
                     on_done(worker.task)
                 else:
-                    worker = self._failed(worker, message, failures)
+                    self._failed(worker, message, failures, runs)
+                    continue
                 self._continue(worker, runs)
             now = time.monotonic()
             for worker in [w for w in self.active.values() if w.deadline <= now]:
                 reason = (f"no audio within {worker.task.timeout:g}s" if worker.ready and
                           worker.task else "the engine process did not start")
-                self._continue(self._failed(worker, reason, failures), runs)
+                self._failed(worker, reason, failures, runs)
         return failures
 
     def _start(self, run: deque[tuple[ClipTask, int]]) -> _Worker:
@@ -255,9 +256,9 @@ class _Pool:
         if runs:
             self._start(runs.popleft())
 
-    def _failed(self, worker: _Worker, reason: str, failures: list[str]) -> _Worker:
+    def _failed(self, worker: _Worker, reason: str, failures: list[str], runs: deque) -> None:
         """The clip in hand failed (or the process did not start): retry it once, first in
-        the run, on a fresh process, as an engine that failed once may be wedged."""
+        the rest of its run, on a fresh process, as an engine that failed once may be wedged."""
         if worker.task is None and worker.run:  # never came up: its first clip takes the blame
             worker.task, worker.attempt = worker.run.popleft()
         task, attempt = worker.task, worker.attempt
@@ -269,7 +270,8 @@ class _Pool:
                                 f"({reason})")
         del self.active[worker.conn]
         worker.kill()
-        return self._start(worker.run)
+        if worker.run or runs:
+            self._start(worker.run or runs.popleft())
 
     def close(self) -> None:
         for worker in self.active.values():

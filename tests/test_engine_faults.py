@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from tests.fake_engine import _has as says
+
 REPO = Path(__file__).resolve().parent.parent
 BASE = REPO / "tests" / "bad_inputs" / "_base"
 ENGINE = "tests.fake_engine:FakeEngine"
@@ -160,3 +162,31 @@ def test_missing_espeak_is_one_line_with_the_install_hint(monkeypatch) -> None:
     assert len(lines) == 1, result.output
     assert "espeak-ng is not installed" in lines[0]
     assert "apt-get install espeak-ng" in lines[0]
+
+
+def test_faults_in_runs_of_a_stateful_engine(published, tmp_path) -> None:
+    """An engine that keeps state is given fixed runs of clips, each in a fresh process: a
+    failed clip is retried first in the rest of its run, on a fresh process, and the others
+    are each spoken once."""
+    show = shutil.copytree(BASE, tmp_path / "show")
+    sentences = [f"Plain sentence {n} here." for n in range(1, 21)]
+    sentences[2] = "A FLAKY word."
+    sentences[9] = "This one will CRASH now."
+    with_line(show, " ".join(sentences))
+    out = shutil.copytree(published, tmp_path / "audio_out")
+    log = tmp_path / "attempts.log"
+    result = rtr("build", "--scripts", ".", "--out", str(out), "--engine",
+                 "tests.fake_engine:StatefulFakeEngine", "--jobs", "1", cwd=show,
+                 env={"FAKE_ENGINE_LOG": str(log)})
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith('01-ep.md:6: could not synthesise "This one will') and \
+        "(the engine process died" in line, line
+    tries = attempts(log)
+    texts = [text for _pid, text in tries]
+    flaky = [pid for pid, text in tries if says("FLAKY", text)]
+    crash = [pid for pid, text in tries if says("CRASH", text)]
+    assert len(flaky) == 2 and flaky[0] != flaky[1]
+    assert len(crash) == 2 and crash[0] != crash[1]
+    assert len(texts) == len(sentences) + 2  # every other clip once
+    assert published_files(out) == published_files(published)
