@@ -121,8 +121,9 @@ def inputs_digest(scripts_dir: Path, out_dir: Path, engine: str | None,
         "env": sorted((k, v) for k, v in os.environ.items() if k.startswith("RTR_AUDIO")),
     }
     h.update(json.dumps(settings, sort_keys=True).encode())
-    # Every file, hidden ones too (the scripts are found by ``*.md``, which matches ``.x.md``).
-    for path in sorted(_files_under(scripts_dir)):
+    # Every file, hidden ones too (the scripts are found by ``*.md``, which matches ``.x.md``),
+    # but not the output folder, should it be inside the scripts folder.
+    for path in sorted(_files_under(scripts_dir, skip=out_dir.resolve())):
         h.update(b"\0" + str(path.relative_to(scripts_dir)).encode() + b"\0")
         info = path.stat()
         if info.st_size > BIG_FILE:  # not text a writer edits (a recording?): size and mtime
@@ -137,9 +138,9 @@ def environment_files() -> list[Path]:
     the installed packages (the folder changes when one is added, removed or upgraded), ffmpeg."""
     import shutil
 
-    found = [p for p in _files_under(PACKAGE) if p.suffix != ".pyc"]
     import click  # already imported by the CLI; its folder is the environment's site-packages
 
+    found = [p for p in _files_under(PACKAGE) if p.suffix != ".pyc"]
     found.append(Path(click.__file__).resolve().parent.parent)
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg:
@@ -173,8 +174,9 @@ def _published(out_dir: Path):
     yield from _files_under(out_dir / CLIPS)
 
 
-def _files_under(folder: Path, skip_hidden: bool = False):
-    """Files below ``folder`` (recursively); hidden ones skipped when asked, caches always."""
+def _files_under(folder: Path, skip_hidden: bool = False, skip: Path | None = None):
+    """Files below ``folder`` (recursively), without ``__pycache__``, the folder ``skip``, and
+    (if asked) hidden ones."""
     try:
         entries = list(os.scandir(folder))
     except OSError:
@@ -183,6 +185,7 @@ def _files_under(folder: Path, skip_hidden: bool = False):
         if entry.name == "__pycache__" or (skip_hidden and entry.name.startswith(".")):
             continue
         if entry.is_dir(follow_symlinks=False):
-            yield from _files_under(Path(entry.path), skip_hidden)
+            if skip is None or Path(entry.path).resolve() != skip:
+                yield from _files_under(Path(entry.path), skip_hidden, skip)
         elif entry.is_file():
             yield Path(entry.path)

@@ -177,3 +177,12 @@ def test_the_stamp_watches_the_fonts_of_a_generated_cover(show):
     stamp = json.loads((out / ".cache" / "uptodate.json").read_text())
     watched = [path for path, _size, _mtime in stamp["watched"]]
     assert TITLE_FONTS[0] in watched  # a font installed there would change the cover
+
+
+def test_an_output_folder_inside_the_scripts_folder_is_not_an_input(tmp_path):
+    from tests.conftest import copy_show
+
+    scripts = copy_show("mini", tmp_path / "scripts")
+    out = scripts / "audio_out"
+    assert first_line(build(scripts, out)).startswith("Built ")
+    assert first_line(build(scripts, out)).startswith("Up to date: ")
