@@ -20,9 +20,10 @@ ESPEAK_HINT = ("espeak-ng is not installed: run `make build` (installs it), or "
 
 class Pyttsx3Engine:
     name = "pyttsx3"
-    # espeak-ng keeps its pitch-flutter phase from one utterance to the next (Flutter_ix in
-    # wavegen.c): render.py gives it fresh processes in fixed runs so that audio is repeatable.
-    state_across_utterances = True
+    # espeak-ng (pyttsx3's driver on Linux) keeps its pitch-flutter phase from one utterance to
+    # the next (Flutter_ix in wavegen.c): render.py gives it fresh processes in fixed runs so
+    # that audio is repeatable. (Not measured for the macOS and Windows voices.)
+    state_across_utterances = sys.platform.startswith("linux")
 
     def __init__(self) -> None:
         self._engine: Any = None
