@@ -132,7 +132,7 @@ def _build_locked(project: Project, plans: list[EpisodePlan], options: BuildOpti
             mastering = _Mastering(project, plans, store, options, cover, pool, missing)
             try:
                 reporter.stage("Speaking", len(missing))
-                render_clips(missing, store, render_workers(options.jobs),
+                render_clips(missing, store, options.jobs,
                              mastering.clip_rendered(reporter))
                 built, mastered = mastering.finish(reporter)
             except BaseException:
@@ -183,14 +183,6 @@ def render_order(plans: list[EpisodePlan]) -> list[ClipTask]:
     return list(ordered.values())
 
 
-def render_workers(jobs: int) -> int:
-    # pyttsx3's espeak loop sleeps 10 ms after every utterance; a second worker per core keeps
-    # the core busy during those sleeps. Measured on 2 cores (bench/): a 90-minute episode
-    # builds 4 % faster with 4 workers than with 2; the five-episode show is even (the encoder,
-    # overlapping rendering, fills the sleeps), and forked workers cost little to start.
-    return max(1, jobs * 2)
-
-
 def save_bell(store: ClipStore, key: str, loudness: float) -> None:
     chime = dsp.bell(loudness)
     store.save(key, Clip(dsp.to_int16(chime), dsp.frame_energies(chime)))
@@ -206,7 +198,7 @@ def _repair_clips(plans: list[EpisodePlan], store: ClipStore, options: BuildOpti
             save_bell(store, plan.bell_key, plan.loudness)
     for key in damaged:
         store.discard(key)
-    render_clips(list(damaged.values()), store, render_workers(options.jobs))
+    render_clips(list(damaged.values()), store, options.jobs)
     return len(damaged)
 
 

@@ -60,16 +60,19 @@ class ClipTask:
 def render_clips(
     tasks: list[ClipTask],
     store: ClipStore,
-    workers: int,
+    jobs: int,
     on_done: Callable[[ClipTask], None] = lambda task: None,
 ) -> None:
-    """Synthesise every task into ``store``; raises EngineError listing clips that failed."""
+    """Synthesise every task into ``store`` using ``jobs`` cores; raises EngineError listing
+    clips that failed."""
     if not tasks:
         return
-    from rtr_audio.engines import keeps_state
+    from rtr_audio.engines import keeps_state, processes_per_job
 
-    fresh_runs = any(keeps_state(engine) for engine in {task.engine for task in tasks})
-    pool = _Pool(min(workers, len(tasks)), store, fresh_runs)
+    engines = {task.engine for task in tasks}
+    processes = jobs * max(processes_per_job(engine) for engine in engines)
+    fresh_runs = any(keeps_state(engine) for engine in engines)
+    pool = _Pool(min(processes, len(tasks)), store, fresh_runs)
     try:
         failures = pool.run(tasks, on_done)
     finally:

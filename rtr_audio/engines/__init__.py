@@ -27,7 +27,8 @@ class Engine(Protocol):
     may change its sound (library, voice data), which lets a build with nothing to do say so
     without starting the engine (for one without it, only its settings, rtr-audio's code and
     the installed packages are watched). ``state_across_utterances = True`` says that what a
-    process spoke before changes how the next utterance sounds (see render.py)."""
+    process spoke before changes how the next utterance sounds (see render.py);
+    ``processes_per_job = 2``, that it leaves its core idle between utterances."""
 
     name: str
 
@@ -78,6 +79,12 @@ def keeps_state(name: str) -> bool:
     """Whether the engine's sound depends on what the same process said before
     (``state_across_utterances``; engines without the attribute do not)."""
     return bool(getattr(engine_class(name), "state_across_utterances", False))
+
+
+def processes_per_job(name: str) -> int:
+    """Engine processes per core of ``--jobs`` (``processes_per_job``; default one): more
+    than one only for an engine that leaves its core idle between utterances."""
+    return max(1, int(getattr(engine_class(name), "processes_per_job", 1)))
 
 
 def engine_class(name: str) -> type:

@@ -24,6 +24,10 @@ class Pyttsx3Engine:
     # the next (Flutter_ix in wavegen.c): render.py gives it fresh processes in fixed runs so
     # that audio is repeatable. (Not measured for the macOS and Windows voices.)
     state_across_utterances = sys.platform.startswith("linux")
+    # pyttsx3's driver loop sleeps 10 ms after every utterance; a second process per core
+    # keeps the core busy meanwhile. Measured on 2 cores (bench/): a 90-minute episode builds
+    # 4 % faster with 4 processes than with 2.
+    processes_per_job = 2
 
     def __init__(self) -> None:
         self._engine: Any = None
