@@ -280,7 +280,7 @@ def _kind(pid: int) -> str:
         return "spawned process (cover)"  # render workers come from the fork server
     if "rtr-audio" in cmdline or "rtr_audio" in cmdline:
         return "build (CLI)"
-    return program
+    return program or "?"  # an empty command line: a process caught as it exits
 
 
 def _hwm_kb(pid: int) -> int | None:
