@@ -115,7 +115,8 @@ def build(scripts_dir: Path, out_dir: Path, engine: str | None, jobs: int | None
           base_url: str | None, force: bool, quiet: bool, watch: bool, verbose: bool) -> None:
     """Build the show: episodes, transcripts, chapters, cover, page and feed.
 
-    Only what changed is rendered again; a build with nothing to do takes a moment.
+    Only what changed is spoken and encoded again; when nothing changed since the last build,
+    it says "Up to date" in a tenth of a second (--force rebuilds everything).
 
     \b
     Example:
