@@ -290,13 +290,11 @@ def limit(x: np.ndarray, ceiling_db: float = TRUE_PEAK_CEILING_DB) -> np.ndarray
     The needed gain is min-filtered over twice the smoothing window and then averaged, so the
     smoothed gain is never above the needed gain at a peak (attack and release of ~10 ms).
     """
-    return _gain_and_limit(x, true_peak_envelope(x), 1.0, ceiling_db)
+    return _scaled(x, _limiter_gains(true_peak_envelope(x), 1.0, ceiling_db))
 
 
-def _gain_and_limit(x: np.ndarray, envelope: np.ndarray, gain: float,
-                    ceiling_db: float = TRUE_PEAK_CEILING_DB) -> np.ndarray:
-    """``limit(x * gain)``, given ``envelope = true_peak_envelope(x)``."""
-    gains = _limiter_gains(envelope, gain, ceiling_db)
+def _scaled(x: np.ndarray, gains: np.ndarray | float) -> np.ndarray:
+    """``x * gains`` as float32, written straight into the result."""
     return np.multiply(x, gains, out=np.empty(len(x), np.float32), casting="same_kind")
 
 
@@ -355,7 +353,7 @@ def _running_mean(x: np.ndarray, size: int, scale: float = 1.0) -> np.ndarray:
     The window sums are built from sums over power-of-two windows (each by doubling the last),
     one for each bit of ``size``: about 13 passes of ``np.add``, faster than differences of
     ``np.cumsum`` (3 ns a value) and more exact on long clips. 25–45 % slower than scipy's
-    running sum (10–130 µs a call), which the running minimum and ``_gain_and_limit`` make up.
+    running sum (10–130 µs a call), which the running minimum and ``_limiter_gains`` make up.
     """
     n, width, offset, total = len(x), 1, 0, None
     current = _edge_padded(x, size, scale / size)  # so that window sums are means
@@ -424,7 +422,7 @@ def level_with_energies(x: np.ndarray, target_lufs: float) -> tuple[np.ndarray, 
             break
         tried.append((gain_db, reached))
         gain_db = _next_gain(tried, target_lufs)
-    levelled = np.multiply(x, gains, out=np.empty(len(x), np.float32), casting="same_kind")
+    levelled = _scaled(x, gains)
     return levelled, frame_energies(levelled)
 
 

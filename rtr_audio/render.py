@@ -204,13 +204,12 @@ class _Pool:
         self.context = worker_context()
         self.store = store
         self.size = size
-        self.run_length = CLIPS_PER_PROCESS if fresh_runs else 1
         self.fresh_runs = fresh_runs
         self.active: dict[Connection, _Worker] = {}
         self.retired: list[_Worker] = []
 
     def run(self, tasks: list[ClipTask], on_done: Callable[[ClipTask], None]) -> list[str]:
-        step = self.run_length
+        step = CLIPS_PER_PROCESS if self.fresh_runs else 1
         runs = deque(deque((task, 0) for task in tasks[i: i + step])
                      for i in range(0, len(tasks), step))
         failures: list[str] = []
