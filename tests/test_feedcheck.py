@@ -60,6 +60,15 @@ def edit_feed(out: Path, change) -> None:
     tree.write(str(out / "feed.xml"), xml_declaration=True, encoding="UTF-8")
 
 
+def remove_from_feed(out: Path, path: str) -> None:
+    """Delete the first element at ``path`` (relative to <rss>) from the published feed."""
+    def remove(root: etree._Element) -> None:
+        element = root.find(path)
+        element.getparent().remove(element)
+
+    edit_feed(out, remove)
+
+
 def test_a_good_build_passes(out: Path) -> None:
     assert check_feed(out) == []
 
@@ -160,20 +169,12 @@ def test_bare_ampersand_is_not_xml(out: Path) -> None:
     ("channel/image", "<image><url>"),
 ])
 def test_missing_channel_element(out: Path, path: str, what: str) -> None:
-    def remove(root: etree._Element) -> None:
-        element = root.find(path)
-        element.getparent().remove(element)
-
-    edit_feed(out, remove)
+    remove_from_feed(out, path)
     assert check_feed(out) == [f"feed.xml: channel has no {what}"]
 
 
 def test_missing_self_link_skips_url_checks_but_says_so(out: Path) -> None:
-    def remove(root: etree._Element) -> None:
-        link = root.find("channel/{http://www.w3.org/2005/Atom}link")
-        link.getparent().remove(link)
-
-    edit_feed(out, remove)
+    remove_from_feed(out, "channel/{http://www.w3.org/2005/Atom}link")
     assert check_feed(out) == ['feed.xml: channel has no <atom:link rel="self">']
 
 
@@ -185,11 +186,7 @@ def test_missing_self_link_skips_url_checks_but_says_so(out: Path) -> None:
     ("guid", 'item "Trust & Care" has no <guid>'),
 ])
 def test_missing_item_element(out: Path, tag: str, message: str) -> None:
-    def remove(root: etree._Element) -> None:
-        element = root.find(f"channel/item/{tag}")
-        element.getparent().remove(element)
-
-    edit_feed(out, remove)
+    remove_from_feed(out, f"channel/item/{tag}")
     assert check_feed(out) == [f"feed.xml: {message}"]
 
 
