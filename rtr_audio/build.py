@@ -72,8 +72,8 @@ class BuildOptions:
 def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildSummary:
     reporter = reporter or SilentReporter()
     started = time.monotonic()
-    scripts_state = _scripts_state(options.scripts_dir)
-    changed = options.force or _read(_scripts_stamp(options.out_dir)) != scripts_state
+    changed = options.force or uptodate.inputs_changed(
+        options.scripts_dir, options.out_dir, options.engine, options.base_url)
     if changed and shutil.which("ffmpeg"):
         # The scripts changed since the last build, so clips will most likely be spoken: the
         # fork server imports the audio stack (most of a second) while the scripts are planned.
@@ -90,28 +90,10 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildSumma
     with lock.build_lock(cache_dir(out), reporter.note):
         uptodate.forget(out)
         summary = _build_locked(project, plans, options, reporter)
-        if _read(_scripts_stamp(out)) != scripts_state:
-            atomic_write(_scripts_stamp(out), scripts_state)
         extra = catalog.version_files() + cover_stage.version_files(project.settings)
         uptodate.write(options.scripts_dir, out, options.engine, options.base_url, extra, summary)
     summary.seconds = time.monotonic() - started
     return summary
-
-
-def _scripts_stamp(out: Path) -> Path:
-    return cache_dir(out) / "scripts.state"
-
-
-def _scripts_state(scripts_dir: Path) -> bytes:
-    """Names, sizes and mtimes of the scripts folder's files: a cheap "did anything change"."""
-    try:
-        entries = sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns)
-                         for p in scripts_dir.iterdir() if p.is_file())
-    except OSError:
-        return b""
-    return json.dumps(entries).encode()
-
-
 
 
 def _build_locked(project: Project, plans: list[EpisodePlan], options: BuildOptions,

@@ -63,20 +63,40 @@ def check(scripts_dir: Path, out_dir: Path, engine: str | None,
     """What the last build reported, if it still describes what a build would publish now;
     None means "build"."""
     try:
-        stamp = json.loads(stamp_path(out_dir).read_bytes())
-        if stamp.get("format") != STAMP_FORMAT:
-            return None
-        if stamp["inputs"] != inputs_digest(scripts_dir, out_dir, engine, base_url):
+        stamp = _stamp(out_dir)
+        if stamp is None or stamp["inputs"] != inputs_digest(scripts_dir, out_dir, engine,
+                                                              base_url):
             return None
         if file_states(_watched(stamp["extra"])) != stamp["watched"]:
             return None
         if output_states(out_dir) != stamp["outputs"]:
             return None
         done = stamp["summary"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # no stamp, or one this version cannot read: build
+    except (OSError, KeyError, TypeError):
+        return None  # a script that cannot be read, or a stamp this version cannot: build
     return BuildSummary(episodes=done["episodes"], audio_seconds=done["audio_seconds"],
                         clips_reused=done["clips"], feed=out_dir / done["feed"])
+
+
+def inputs_changed(scripts_dir: Path, out_dir: Path, engine: str | None,
+                   base_url: str | None) -> bool:
+    """Whether the scripts, options or settings differ from the last finished build's (or
+    there is none): clips will most likely be spoken."""
+    stamp = _stamp(out_dir)
+    try:
+        return stamp is None or stamp["inputs"] != inputs_digest(scripts_dir, out_dir, engine,
+                                                                  base_url)
+    except (OSError, KeyError, TypeError):
+        return True
+
+
+def _stamp(out_dir: Path) -> dict | None:
+    """The last finished build's stamp, if there is one in this version's format."""
+    try:
+        stamp = json.loads(stamp_path(out_dir).read_bytes())
+    except (OSError, ValueError):
+        return None
+    return stamp if isinstance(stamp, dict) and stamp.get("format") == STAMP_FORMAT else None
 
 
 def write(scripts_dir: Path, out_dir: Path, engine: str | None, base_url: str | None,
