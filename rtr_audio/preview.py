@@ -77,7 +77,7 @@ def preview(script_path: Path, out_dir: Path, dest: Path | None = None, *,
     missing = [task for task in plan.tasks.values() if not store.has(task.key)]
     render_clips(missing, store, jobs or os.cpu_count() or 1)
     if plan.bell_key and not store.has(plan.bell_key):
-        from rtr_audio.build import save_bell
+        from rtr_audio.build.episodes import save_bell
 
         save_bell(store, plan.bell_key, plan.loudness)
     timeline = layout(plan, {key: store.length(key) or 0 for key in _keys(plan)})

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from rtr_audio import dsp, plan
-from rtr_audio.build import render_order
+from rtr_audio.build.schedule import render_order
 from rtr_audio.cache import Clip, ClipStore
 from rtr_audio.plan import EpisodePlan, plan_episode
 from rtr_audio.project import EngineCatalog, load_project, resolve_voices
