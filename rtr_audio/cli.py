@@ -16,6 +16,7 @@ import click
 
 from rtr_audio import __version__, uptodate
 from rtr_audio.errors import InputError, RtrError
+from rtr_audio.layout import Layout
 
 SCRIPTS_OPTION = click.option("--scripts", "scripts_dir", type=click.Path(path_type=Path),
                               default=Path("scripts"), show_default=True,
@@ -179,7 +180,7 @@ def check(scripts_dir: Path, out_dir: Path, engine: str | None, verbose: bool) -
 
     project = load_project(scripts_dir)
     resolve_voices(project, EngineCatalog(), engine)
-    feed_problems = check_feed(out_dir) if (out_dir / "feed.xml").exists() else []
+    feed_problems = check_feed(out_dir) if Layout(out_dir).feed.exists() else []
     for line in feed_problems:
         click.echo(line, err=True)
     if feed_problems:

@@ -29,17 +29,12 @@ from pathlib import Path
 import click  # already imported by the CLI; its folder is the environment's site-packages
 
 from rtr_audio import __version__
+from rtr_audio.layout import Layout
 from rtr_audio.summary import BuildSummary
 
 STAMP_FORMAT = 1
-STAMP = Path(".cache") / "uptodate.json"
-CLIPS = Path(".cache") / "clips"
 PACKAGE = Path(__file__).resolve().parent
 BIG_FILE = 8 * 2**20  # bytes; larger files in the scripts folder are judged by size and mtime
-
-
-def stamp_path(out_dir: Path) -> Path:
-    return out_dir / STAMP
 
 
 def fingerprint(scripts_dir: Path, out_dir: Path, engine: str | None,
@@ -80,7 +75,7 @@ def inputs_changed(out_dir: Path, inputs: str | None) -> bool:
 def _stamp(out_dir: Path) -> dict | None:
     """The last finished build's stamp, if there is one in this version's format."""
     try:
-        stamp = json.loads(stamp_path(out_dir).read_bytes())
+        stamp = json.loads(Layout(out_dir).stamp.read_bytes())
     except (OSError, ValueError):
         return None
     return stamp if isinstance(stamp, dict) and stamp.get("format") == STAMP_FORMAT else None
@@ -111,7 +106,7 @@ def write(out_dir: Path, inputs: str | None, extra: list[Path],
                     "clips": summary.clips_rendered + summary.clips_reused,
                     "feed": str(summary.feed.relative_to(out_dir)) if summary.feed else ""},
     }
-    atomic_write(stamp_path(out_dir), json.dumps(stamp).encode())
+    atomic_write(Layout(out_dir).stamp, json.dumps(stamp).encode())
 
 
 def _watched(extra: list[str]) -> list[Path]:
@@ -120,7 +115,7 @@ def _watched(extra: list[str]) -> list[Path]:
 
 def forget(out_dir: Path) -> None:
     """Before a build changes any output: the stamp no longer describes what is published."""
-    stamp_path(out_dir).unlink(missing_ok=True)
+    Layout(out_dir).stamp.unlink(missing_ok=True)
 
 
 def inputs_digest(scripts_dir: Path, out_dir: Path, engine: str | None,
@@ -179,7 +174,7 @@ def output_states(out_dir: Path) -> list[list]:
 
 def _published(out_dir: Path):
     yield from _files_under(out_dir, skip_hidden=True)
-    yield from _files_under(out_dir / CLIPS)
+    yield from _files_under(Layout(out_dir).clips)
 
 
 def _files_under(folder: Path, skip_hidden: bool = False, skip: Path | None = None):

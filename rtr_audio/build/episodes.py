@@ -17,11 +17,11 @@ from pathlib import Path
 
 from rtr_audio import dsp, feed, tags, transcript
 from rtr_audio.assemble import Timeline
-from rtr_audio.build.publish import EPISODES, FEED
-from rtr_audio.cache import CLIP_FORMAT, Clip, ClipStore, cache_dir, digest
+from rtr_audio.cache import CLIP_FORMAT, Clip, ClipStore, digest
 from rtr_audio.files import atomic_write
+from rtr_audio.layout import FEED, EpisodeFiles, Layout, episode_files
 from rtr_audio.master import BITRATE, LAME_QUALITY, OUTPUT_RATE, encode
-from rtr_audio.model import BuiltEpisode, EpisodeFiles
+from rtr_audio.model import BuiltEpisode
 from rtr_audio.plan import EpisodePlan
 from rtr_audio.project import Project
 
@@ -48,15 +48,6 @@ def save_bell(store: ClipStore, key: str, loudness: float) -> None:
     store.save(key, Clip(dsp.to_int16(chime), dsp.frame_energies(chime)))
 
 
-def _files(slug: str, key: str) -> EpisodeFiles:
-    stem = f"{EPISODES}/{slug}.{key[:8]}"
-    return EpisodeFiles(f"{stem}.mp3", f"{stem}.vtt", f"{stem}.srt", f"{stem}.chapters.json")
-
-
-def _manifest(out: Path, slug: str) -> Path:
-    return cache_dir(out) / "episodes" / f"{slug}.json"
-
-
 def _built(project: Project, plan: EpisodePlan, timeline: Timeline, files: EpisodeFiles,
            size: int, published: dt.datetime) -> BuiltEpisode:
     show_guid = feed.podcast_guid(project.settings.base_url + FEED)
@@ -75,15 +66,15 @@ def show_notes(project: Project, plan: EpisodePlan) -> str:
 def reuse(out: Path, plan: EpisodePlan, key: str, timeline: Timeline, published: dt.datetime,
           project: Project) -> BuiltEpisode | None:
     """The already published episode, when its key matches and every file is intact."""
-    files = _files(plan.script.slug, key)
+    files, paths = episode_files(plan.script.slug, key), Layout(out)
     try:
-        recorded = json.loads(_manifest(out, plan.script.slug).read_text())
-        size = (out / files.audio).stat().st_size
+        recorded = json.loads(paths.manifest(plan.script.slug).read_text())
+        size = paths.published(files.audio).stat().st_size
     except (OSError, ValueError):
         return None
     if recorded.get("key") != key or recorded.get("bytes") != size:
         return None
-    if not all((out / name).is_file() for name in (files.vtt, files.srt, files.chapters)):
+    if not all(paths.published(name).is_file() for name in (files.vtt, files.srt, files.chapters)):
         return None
     return _built(project, plan, timeline, files, size, published)
 
@@ -94,8 +85,8 @@ def master_job(project: Project, plan: EpisodePlan, store: ClipStore, out: Path,
     """The encode of one episode, to run on a thread: MP3, tags, sidecars, then its manifest."""
 
     def job() -> BuiltEpisode:
-        files = _files(plan.script.slug, key)
-        final = out / files.audio
+        files, paths = episode_files(plan.script.slug, key), Layout(out)
+        final = paths.published(files.audio)
         final.parent.mkdir(parents=True, exist_ok=True)
         scratch = final.with_name(f".{final.name}.tmp")
         try:
@@ -105,9 +96,9 @@ def master_job(project: Project, plan: EpisodePlan, store: ClipStore, out: Path,
         except BaseException:
             scratch.unlink(missing_ok=True)  # no half-encoded leftovers in the published folder
             raise
-        _write_sidecars(out, files, plan, timeline)
+        _write_sidecars(paths, files, plan, timeline)
         size = final.stat().st_size
-        atomic_write(_manifest(out, plan.script.slug),
+        atomic_write(paths.manifest(plan.script.slug),
                      json.dumps({"key": key, "bytes": size}).encode())
         return _built(project, plan, timeline, files, size, published)
 
@@ -124,9 +115,9 @@ def _tag(project: Project, plan: EpisodePlan, timeline: Timeline, mp3: Path,
     )
 
 
-def _write_sidecars(out: Path, files: EpisodeFiles, plan: EpisodePlan,
+def _write_sidecars(paths: Layout, files: EpisodeFiles, plan: EpisodePlan,
                     timeline: Timeline) -> None:
-    atomic_write(out / files.vtt, transcript.to_vtt(timeline.cues).encode())
-    atomic_write(out / files.srt, transcript.to_srt(timeline.cues).encode())
+    atomic_write(paths.published(files.vtt), transcript.to_vtt(timeline.cues).encode())
+    atomic_write(paths.published(files.srt), transcript.to_srt(timeline.cues).encode())
     chapters = transcript.chapters_json(timeline.chapters, timeline.duration, plan.script.title)
-    atomic_write(out / files.chapters, chapters.encode())
+    atomic_write(paths.published(files.chapters), chapters.encode())

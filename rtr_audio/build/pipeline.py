@@ -21,7 +21,6 @@ from rtr_audio import cover, lock, uptodate
 from rtr_audio.build import schedule
 from rtr_audio.build.options import BuildOptions, Reporter, SilentReporter
 from rtr_audio.build.publish import publish_show
-from rtr_audio.cache import cache_dir
 from rtr_audio.master import require_ffmpeg
 from rtr_audio.model import BuiltEpisode
 from rtr_audio.plan import EpisodePlan, Voice, plan_episode
@@ -50,7 +49,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *,
     voices = validate(project, catalog, options)
     plans = plan(project, voices)
     out.mkdir(parents=True, exist_ok=True)
-    with lock.build_lock(cache_dir(out), reporter.note):
+    with lock.build_lock(out, reporter.note):
         uptodate.forget(out)
         built, summary = schedule.render_and_encode(project, plans, options, reporter)
         summary.feed = publish(project, built, options)

@@ -12,42 +12,38 @@ import json
 from pathlib import Path
 
 from rtr_audio import feed, site
-from rtr_audio.cache import cache_dir
 from rtr_audio.files import atomic_write
+from rtr_audio.layout import FEED, Layout
 from rtr_audio.model import BuiltEpisode
 from rtr_audio.project import Project
 from rtr_audio.script import Script
 
-EPISODES = "episodes"
-FEED = "feed.xml"
-PAGE = "index.html"
-
 
 def publish_show(project: Project, built: list[BuiltEpisode], out: Path) -> Path:
     """Write the page and the feed for ``built`` (in episode order); returns the feed's path."""
-    show = project.settings
+    show, paths = project.settings, Layout(out)
     feed_url = show.base_url + FEED
-    write_if_changed(out / PAGE, site.render_page(show, built, feed_url).encode())
-    _publish_feed(project, built, out)
-    remove_unlisted(out, built)
-    return out / FEED
+    write_if_changed(paths.page, site.render_page(show, built, feed_url).encode())
+    _publish_feed(project, built, paths)
+    remove_unlisted(paths, built)
+    return paths.feed
 
 
-def _publish_feed(project: Project, built: list[BuiltEpisode], out: Path) -> None:
+def _publish_feed(project: Project, built: list[BuiltEpisode], paths: Layout) -> None:
     """Write feed.xml last; lastBuildDate only moves when the feed's content changes."""
-    state = cache_dir(out) / "feed-built.txt"
+    state = paths.feed_built
     try:
         previous = dt.datetime.fromisoformat(state.read_text().strip())
     except (OSError, ValueError):
         previous = None
     if previous is not None:
         candidate = feed.build_feed(project.settings, built, last_build=previous)
-        if _read(out / FEED) == candidate:
+        if _read(paths.feed) == candidate:
             return
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     data = feed.build_feed(project.settings, built, last_build=now)
     atomic_write(state, now.isoformat().encode())
-    atomic_write(out / FEED, data, durable=True)
+    atomic_write(paths.feed, data, durable=True)
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:
@@ -64,17 +60,15 @@ def _read(path: Path) -> bytes | None:
         return None
 
 
-def remove_unlisted(out: Path, built: list[BuiltEpisode]) -> None:
+def remove_unlisted(paths: Layout, built: list[BuiltEpisode]) -> None:
     """After the feed is in place: old versions and leftovers of interrupted builds go."""
-    keep = {name for e in built
-            for name in (e.files.audio, e.files.vtt, e.files.srt, e.files.chapters)}
-    for leftover in out.glob(".*.tmp"):  # temporary files of a build that was killed
+    keep = {paths.published(name) for e in built for name in e.files.all()}
+    for leftover in paths.out.glob(".*.tmp"):  # temporary files of a build that was killed
         leftover.unlink(missing_ok=True)
-    folder = out / EPISODES
-    if not folder.is_dir():
+    if not paths.episodes.is_dir():
         return
-    for path in folder.iterdir():
-        if path.is_file() and f"{EPISODES}/{path.name}" not in keep:
+    for path in paths.episodes.iterdir():
+        if path.is_file() and path not in keep:
             path.unlink(missing_ok=True)
 
 

@@ -16,7 +16,8 @@ from rtr_audio.assemble import ClipMissing, layout
 from rtr_audio.build import episodes
 from rtr_audio.build.options import BuildOptions, Reporter
 from rtr_audio.build.publish import DateBook
-from rtr_audio.cache import ClipStore, cache_dir
+from rtr_audio.cache import ClipStore
+from rtr_audio.layout import Layout
 from rtr_audio.model import BuiltEpisode
 from rtr_audio.plan import EpisodePlan
 from rtr_audio.project import Project
@@ -28,7 +29,7 @@ def render_and_encode(project: Project, plans: list[EpisodePlan], options: Build
                       reporter: Reporter) -> tuple[list[BuiltEpisode], BuildSummary]:
     """Every episode built (reused or encoded), in plan order, and what it took."""
     out = options.out_dir
-    store = ClipStore(cache_dir(out))
+    store = ClipStore(Layout(out).clips)
     cover = cover_stage.CoverJob(project.settings, out)
     try:
         tasks, missing = clips_to_render(plans, store, options)
@@ -110,7 +111,7 @@ class Scheduler:
                  missing: list[ClipTask]):
         self.project, self.plans, self.store, self.options = project, plans, store, options
         self.cover, self.pool = cover, pool
-        self.dates = DateBook(cache_dir(options.out_dir) / "dates.json")
+        self.dates = DateBook(Layout(options.out_dir).dates)
         keys = {task.key for task in missing}
         self.pending = [{key for key in plan.tasks if key in keys} for plan in plans]
         self.ready = [i for i, waiting in enumerate(self.pending) if not waiting]
