@@ -140,10 +140,11 @@ def write_cover(show: ShowSettings, dest: Path) -> Image.Image:
 # --- in a build: drawn alongside rendering ----------------------------------------------------
 
 
-def is_current(show: ShowSettings, out: Path) -> bool:
+def is_current(out: Path, key: str, drawn: str | None) -> bool:
+    """Whether the cover of ``out`` is the one whose ``cover_key`` is ``key``, given the key of
+    the cover last drawn there (``drawn``, from the build state)."""
     paths = Layout(out)
-    return (paths.cover.is_file() and paths.cover_key.is_file()
-            and paths.cover_key.read_text() == cover_key(show) and paths.cover_id3.is_file())
+    return drawn == key and paths.cover.is_file() and paths.cover_id3.is_file()
 
 
 def publish_cover(show: ShowSettings, out: Path) -> bytes:
@@ -154,7 +155,6 @@ def publish_cover(show: ShowSettings, out: Path) -> bytes:
     buffer = io.BytesIO()
     small.save(buffer, "JPEG", quality=85)
     atomic_write(paths.cover_id3, buffer.getvalue())
-    atomic_write(paths.cover_key, cover_key(show).encode())
     return buffer.getvalue()
 
 
@@ -167,12 +167,14 @@ class CoverJob:
     costs no process at all.
     """
 
-    def __init__(self, show: ShowSettings, out: Path):
+    def __init__(self, show: ShowSettings, out: Path, drawn: str | None):
+        """``drawn``: the ``cover_key`` of the cover last drawn in ``out`` (None: none)."""
         from rtr_audio.render import sigint_ignored
 
         self.data: bytes | None = None
         self.process: multiprocessing.process.BaseProcess | None = None
-        if is_current(show, out):
+        self.key = cover_key(show)
+        if is_current(out, self.key, drawn):
             self.data = Layout(out).cover_id3.read_bytes()
             return
         context = multiprocessing.get_context("spawn")

@@ -13,10 +13,9 @@ Published (what a web server serves, under the show's ``base_url``)::
 The build's own (``.cache/``, never served)::
 
     .cache/clips/<k[:2]>/<k>.clip the render cache: one clip per key (see ``cache``)
-    .cache/episodes/<slug>.json   the key and MP3 size of the episode's last encode
-    .cache/dates.json             publication dates of scripts without ``date:``
-    .cache/feed-built.txt         the feed's lastBuildDate
-    .cache/cover.key              the key of the cover last drawn
+    .cache/state.json             the build state: each episode's key and MP3 size, publication
+                                  dates, the feed's lastBuildDate, the cover's key (see
+                                  ``build.state``)
     .cache/uptodate.json          the up-to-date stamp (see ``uptodate``)
     .cache/build.lock             one build at a time (see ``lock``)
     .cache/cover-id3.jpg          the small cover embedded in every MP3
@@ -36,6 +35,9 @@ COVER = "cover.jpg"
 EPISODES = "episodes"
 CACHE = ".cache"
 TAG_LENGTH = 8  # hex digits of an episode's key in its file names
+# Where versions before state.json kept the build state (read once, then removed).
+LEGACY_STATE = (f"{CACHE}/episodes", f"{CACHE}/dates.json", f"{CACHE}/feed-built.txt",
+                f"{CACHE}/cover.key")
 
 
 @dataclass(frozen=True)
@@ -95,20 +97,9 @@ class Layout:
     def clips(self) -> Path:
         return self.cache / "clips"
 
-    def manifest(self, slug: str) -> Path:
-        return self.cache / "episodes" / f"{slug}.json"
-
     @property
-    def dates(self) -> Path:
-        return self.cache / "dates.json"
-
-    @property
-    def feed_built(self) -> Path:
-        return self.cache / "feed-built.txt"
-
-    @property
-    def cover_key(self) -> Path:
-        return self.cache / "cover.key"
+    def state(self) -> Path:
+        return self.cache / "state.json"
 
     @property
     def stamp(self) -> Path:

@@ -1,8 +1,8 @@
 """The work on one episode: its key, reuse of what is published, the mastering job, sidecars.
 
 An episode's key is the hash of everything in its published files; the files are named after
-it (``episodes/<slug>.<key[:8]>.mp3``), so new bytes never appear at an old URL. A manifest in
-the cache records the key and the MP3's size the last encode produced: an episode whose key,
+it (``episodes/<slug>.<key[:8]>.mp3``), so new bytes never appear at an old URL. The build state
+(``build.state``) records the key and the MP3's size of the last encode: an episode whose key,
 size and files all still match is reused, not encoded again.
 """
 
@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import os
 from collections.abc import Callable
 from pathlib import Path
 
 from rtr_audio import dsp, feed, tags, transcript
 from rtr_audio.assemble import Timeline
+from rtr_audio.build.state import BuildState
 from rtr_audio.cache import CLIP_FORMAT, Clip, ClipStore, digest
 from rtr_audio.files import atomic_write
 from rtr_audio.layout import FEED, EpisodeFiles, Layout, episode_files
@@ -63,16 +63,15 @@ def show_notes(project: Project, plan: EpisodePlan) -> str:
     return f"{plan.script.description}\n\n{footer}".strip()
 
 
-def reuse(out: Path, plan: EpisodePlan, key: str, timeline: Timeline, published: dt.datetime,
-          project: Project) -> BuiltEpisode | None:
+def reuse(out: Path, state: BuildState, plan: EpisodePlan, key: str, timeline: Timeline,
+          published: dt.datetime, project: Project) -> BuiltEpisode | None:
     """The already published episode, when its key matches and every file is intact."""
     files, paths = episode_files(plan.script.slug, key), Layout(out)
     try:
-        recorded = json.loads(paths.manifest(plan.script.slug).read_text())
         size = paths.published(files.audio).stat().st_size
-    except (OSError, ValueError):
+    except OSError:
         return None
-    if recorded.get("key") != key or recorded.get("bytes") != size:
+    if state.episode(plan.script.slug, key) != size:
         return None
     if not all(paths.published(name).is_file() for name in (files.vtt, files.srt, files.chapters)):
         return None
@@ -80,9 +79,10 @@ def reuse(out: Path, plan: EpisodePlan, key: str, timeline: Timeline, published:
 
 
 def master_job(project: Project, plan: EpisodePlan, store: ClipStore, out: Path,
-               timeline: Timeline, key: str, published: dt.datetime,
+               state: BuildState, timeline: Timeline, key: str, published: dt.datetime,
                cover_jpeg: bytes) -> Callable[[], BuiltEpisode]:
-    """The encode of one episode, to run on a thread: MP3, tags, sidecars, then its manifest."""
+    """The encode of one episode, to run on a thread: MP3, tags, sidecars, then its record in
+    the build state."""
 
     def job() -> BuiltEpisode:
         files, paths = episode_files(plan.script.slug, key), Layout(out)
@@ -98,8 +98,7 @@ def master_job(project: Project, plan: EpisodePlan, store: ClipStore, out: Path,
             raise
         _write_sidecars(paths, files, plan, timeline)
         size = final.stat().st_size
-        atomic_write(paths.manifest(plan.script.slug),
-                     json.dumps({"key": key, "bytes": size}).encode())
+        state.record_episode(plan.script.slug, key, size)
         return _built(project, plan, timeline, files, size, published)
 
     return job

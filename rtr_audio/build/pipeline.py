@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import shutil
 import time
+from pathlib import Path
 
 from rtr_audio import cover, lock, uptodate
 from rtr_audio.build import schedule
 from rtr_audio.build.options import BuildOptions, Reporter, SilentReporter
 from rtr_audio.build.publish import publish_show
+from rtr_audio.build.state import BuildState
+from rtr_audio.layout import Layout
 from rtr_audio.master import require_ffmpeg
 from rtr_audio.model import BuiltEpisode
 from rtr_audio.plan import EpisodePlan, Voice, plan_episode
@@ -51,8 +54,9 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *,
     out.mkdir(parents=True, exist_ok=True)
     with lock.build_lock(out, reporter.note):
         uptodate.forget(out)
-        built, summary = schedule.render_and_encode(project, plans, options, reporter)
-        summary.feed = publish(project, built, options)
+        state = BuildState(Layout(out))
+        built, summary = schedule.render_and_encode(project, plans, options, state, reporter)
+        summary.feed = publish(project, built, options, state)
         stamp(project, catalog, options, inputs, summary)
     summary.seconds = time.monotonic() - started
     return summary
@@ -80,8 +84,10 @@ def plan(project: Project, voices: dict[str, Voice]) -> list[EpisodePlan]:
             for s in project.scripts]
 
 
-def publish(project: Project, built: list[BuiltEpisode], options: BuildOptions):
-    return publish_show(project, built, options.out_dir)
+def publish(project: Project, built: list[BuiltEpisode], options: BuildOptions,
+            state: BuildState) -> Path:
+    """The page, then the feed; returns the feed's path."""
+    return publish_show(project, built, options.out_dir, state)
 
 
 def stamp(project: Project, catalog: EngineCatalog, options: BuildOptions, inputs: str | None,

@@ -8,33 +8,33 @@ one rename; files the new feed no longer names are removed only after it is in p
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 from rtr_audio import feed, site
+from rtr_audio.build.state import BuildState
 from rtr_audio.files import atomic_write
 from rtr_audio.layout import FEED, Layout
 from rtr_audio.model import BuiltEpisode
 from rtr_audio.project import Project
-from rtr_audio.script import Script
 
 
-def publish_show(project: Project, built: list[BuiltEpisode], out: Path) -> Path:
+def publish_show(project: Project, built: list[BuiltEpisode], out: Path,
+                 state: BuildState) -> Path:
     """Write the page and the feed for ``built`` (in episode order); returns the feed's path."""
     show, paths = project.settings, Layout(out)
     feed_url = show.base_url + FEED
     write_if_changed(paths.page, site.render_page(show, built, feed_url).encode())
-    _publish_feed(project, built, paths)
+    _publish_feed(project, built, paths, state)
     remove_unlisted(paths, built)
     return paths.feed
 
 
-def _publish_feed(project: Project, built: list[BuiltEpisode], paths: Layout) -> None:
+def _publish_feed(project: Project, built: list[BuiltEpisode], paths: Layout,
+                  state: BuildState) -> None:
     """Write feed.xml last; lastBuildDate only moves when the feed's content changes."""
-    state = paths.feed_built
     try:
-        previous = dt.datetime.fromisoformat(state.read_text().strip())
-    except (OSError, ValueError):
+        previous = dt.datetime.fromisoformat(state.feed_built or "")
+    except ValueError:
         previous = None
     if previous is not None:
         candidate = feed.build_feed(project.settings, built, last_build=previous)
@@ -42,7 +42,8 @@ def _publish_feed(project: Project, built: list[BuiltEpisode], paths: Layout) ->
             return
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     data = feed.build_feed(project.settings, built, last_build=now)
-    atomic_write(state, now.isoformat().encode())
+    state.feed_built = now.isoformat()
+    state.save()
     atomic_write(paths.feed, data, durable=True)
 
 
@@ -70,29 +71,3 @@ def remove_unlisted(paths: Layout, built: list[BuiltEpisode]) -> None:
     for path in paths.episodes.iterdir():
         if path.is_file() and path not in keep:
             path.unlink(missing_ok=True)
-
-
-class DateBook:
-    """Publication dates for scripts without ``date:``: the first build that published them."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        try:
-            self.dates: dict[str, str] = json.loads(path.read_text())
-        except (OSError, ValueError):
-            self.dates = {}
-        self.changed = False
-
-    def published(self, script: Script) -> dt.datetime:
-        """Timezone-aware (UTC): the script's ``date`` at 09:00, else its first build's time."""
-        if script.date is not None:
-            return dt.datetime.combine(script.date, dt.time(9, 0), tzinfo=dt.UTC)
-        if script.slug not in self.dates:
-            now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-            self.dates[script.slug] = now.isoformat()
-            self.changed = True
-        return dt.datetime.fromisoformat(self.dates[script.slug])
-
-    def save(self) -> None:
-        if self.changed:
-            atomic_write(self.path, json.dumps(self.dates, indent=1).encode())

@@ -15,7 +15,7 @@ from rtr_audio import cover as cover_stage
 from rtr_audio.assemble import ClipMissing, layout
 from rtr_audio.build import episodes
 from rtr_audio.build.options import BuildOptions, Reporter
-from rtr_audio.build.publish import DateBook
+from rtr_audio.build.state import BuildState
 from rtr_audio.cache import ClipStore
 from rtr_audio.layout import Layout
 from rtr_audio.model import BuiltEpisode
@@ -26,15 +26,16 @@ from rtr_audio.summary import BuildSummary
 
 
 def render_and_encode(project: Project, plans: list[EpisodePlan], options: BuildOptions,
+                      state: BuildState,
                       reporter: Reporter) -> tuple[list[BuiltEpisode], BuildSummary]:
     """Every episode built (reused or encoded), in plan order, and what it took."""
     out = options.out_dir
     store = ClipStore(Layout(out).clips)
-    cover = cover_stage.CoverJob(project.settings, out)
+    cover = cover_stage.CoverJob(project.settings, out, state.cover)
     try:
         tasks, missing = clips_to_render(plans, store, options)
         with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
-            scheduler = Scheduler(project, plans, store, options, cover, pool, missing)
+            scheduler = Scheduler(project, plans, store, options, state, cover, pool, missing)
             try:
                 reporter.stage("Speaking", len(missing))
                 render_clips(missing, store, options.jobs, scheduler.clip_rendered(reporter))
@@ -107,11 +108,10 @@ class Scheduler:
     """
 
     def __init__(self, project: Project, plans: list[EpisodePlan], store: ClipStore,
-                 options: BuildOptions, cover: cover_stage.CoverJob, pool: ThreadPoolExecutor,
-                 missing: list[ClipTask]):
+                 options: BuildOptions, state: BuildState, cover: cover_stage.CoverJob,
+                 pool: ThreadPoolExecutor, missing: list[ClipTask]):
         self.project, self.plans, self.store, self.options = project, plans, store, options
-        self.cover, self.pool = cover, pool
-        self.dates = DateBook(Layout(options.out_dir).dates)
+        self.state, self.cover, self.pool = state, cover, pool
         keys = {task.key for task in missing}
         self.pending = [{key for key in plan.tasks if key in keys} for plan in plans]
         self.ready = [i for i, waiting in enumerate(self.pending) if not waiting]
@@ -151,18 +151,18 @@ class Scheduler:
             self._damaged(i, repaired)
             return
         timeline = layout(plan, lengths)  # type: ignore[arg-type]
-        published = self.dates.published(plan.script)
+        published = self.state.published(plan.script)
         cover_jpeg = self.cover.result()
         key = episodes.episode_key(self.project, plan, timeline, cover_jpeg)
         out = self.options.out_dir
-        ready = episodes.reuse(out, plan, key, timeline, published, self.project)
+        ready = episodes.reuse(out, self.state, plan, key, timeline, published, self.project)
         if ready and not self.options.force:
             self.reused[i] = ready
         elif not all(self.store.load(k) is not None for k in keys):
             self._damaged(i, repaired)
         else:
-            job = episodes.master_job(self.project, plan, self.store, out, timeline, key,
-                                      published, cover_jpeg)
+            job = episodes.master_job(self.project, plan, self.store, out, self.state, timeline,
+                                      key, published, cover_jpeg)
             self.encoding[i] = self.pool.submit(job)
 
     def _damaged(self, i: int, repaired: bool) -> None:
@@ -181,7 +181,8 @@ class Scheduler:
                                           self.options)
             for i in damaged:
                 self._decide(i, repaired=True)
-        self.dates.save()
+        self.state.cover = self.cover.key
+        self.state.save()  # the publication dates just given, and the cover drawn
         reporter.stage("Mastering", len(self.encoding))
         built = dict(self.reused)
         for i in sorted(self.encoding):
