@@ -1,9 +1,15 @@
-"""The command line: parse options, call one core function, print. No audio work here."""
+"""The command line: parse options, call one core function, print. No audio work here.
+
+Each command imports its core inside the command, not at the top: `rtr-audio --help`, `check`
+and a build with nothing to do must not pay for numpy, the engines, Pillow or lxml (the
+up-to-date answer takes a tenth of a second; tests/test_uptodate.py checks what it loads).
+"""
 
 from __future__ import annotations
 
 import functools
 import os
+import select
 import shutil
 import sys
 import time
@@ -71,8 +77,6 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def _stdout_closed() -> bool:
     """Whether whoever read our standard output has closed it (poll reports an error)."""
-    import select
-
     try:
         poller = select.poll()
         poller.register(sys.stdout.fileno(), select.POLLOUT)
@@ -126,8 +130,8 @@ def build(scripts_dir: Path, out_dir: Path, engine: str | None, jobs: int | None
       rtr-audio build --base-url https://example.org/podcast/ --jobs 4
     """
     # The audio stack (numpy, the engine) and the build are imported only once the show is
-    # known to need building: a build with nothing to do answers in a tenth of a second, and a
-    # typo in a script is reported before the heavy imports.
+    # known to need building (see the module's docstring), and a typo in a script is reported
+    # before they are.
     started = time.monotonic()
     inputs = None
     if not watch:
@@ -175,8 +179,8 @@ def check(scripts_dir: Path, out_dir: Path, engine: str | None, verbose: bool) -
     Example:
       rtr-audio check && rtr-audio build
     """
-    from rtr_audio.feedcheck import check_feed
-    from rtr_audio.project import EngineCatalog, load_project, resolve_voices
+    from rtr_audio.feedcheck import check_feed  # lazy: see the module's docstring
+    from rtr_audio.project import EngineCatalog, load_project, resolve_voices  # lazy: same
 
     project = load_project(scripts_dir)
     resolve_voices(project, EngineCatalog(), engine)
@@ -226,10 +230,8 @@ def preview(script: Path, section: int | None, lines: tuple[int, int] | None,
       rtr-audio preview scripts/02-arriving-in-safety.md --section 2 --play
       rtr-audio preview scripts/01-relational-trauma-repair.md --lines 10-20
     """
-    import time
-
-    from rtr_audio.preview import play as play_file
-    from rtr_audio.preview import preview as run_preview
+    from rtr_audio.preview import play as play_file  # lazy: see the module's docstring
+    from rtr_audio.preview import preview as run_preview  # lazy: same
 
     started = time.monotonic()
     result = run_preview(script, out_dir, output, section=section, lines=lines, engine=engine)
@@ -252,8 +254,8 @@ def voices(engine: str | None, scripts_dir: Path, verbose: bool) -> None:
       rtr-audio voices
       rtr-audio voices --engine piper
     """
-    from rtr_audio.engines import load_engine
-    from rtr_audio.settings import load_settings
+    from rtr_audio.engines import load_engine  # lazy: see the module's docstring
+    from rtr_audio.settings import load_settings  # lazy: same
 
     settings, _problems = load_settings(scripts_dir / "show.yml")
     name = engine or (settings.engine if settings else "pyttsx3")
@@ -282,7 +284,7 @@ def serve(out_dir: Path, host: str, port: int, verbose: bool) -> None:
       rtr-audio serve                      # this computer only
       rtr-audio serve --host 0.0.0.0       # phones on the same network (prints a QR code)
     """
-    from rtr_audio.serve import run
+    from rtr_audio.serve import run  # lazy: see the module's docstring
 
     run(out_dir, host, port, click.echo)
 

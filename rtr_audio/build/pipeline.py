@@ -19,17 +19,18 @@ import time
 from pathlib import Path
 
 from rtr_audio import cover, lock, uptodate
-from rtr_audio.build import schedule
 from rtr_audio.build.options import BuildOptions, Reporter, SilentReporter
 from rtr_audio.build.publish import publish_show
+from rtr_audio.build.schedule import render_and_encode
 from rtr_audio.build.state import BuildState
 from rtr_audio.layout import Layout
 from rtr_audio.master import require_ffmpeg
 from rtr_audio.model import BuiltEpisode
-from rtr_audio.plan import EpisodePlan, Voice, plan_episode
+from rtr_audio.plan import EpisodePlan, plan_episode
 from rtr_audio.project import EngineCatalog, Project, load_project, resolve_voices
 from rtr_audio.render import start_workers_early
 from rtr_audio.summary import BuildSummary
+from rtr_audio.tasks import Voice
 
 
 def build(options: BuildOptions, reporter: Reporter | None = None, *,
@@ -55,7 +56,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *,
     with lock.build_lock(out, reporter.note):
         uptodate.forget(out)
         state = BuildState(Layout(out))
-        built, summary = schedule.render_and_encode(project, plans, options, state, reporter)
+        built, summary = render_and_encode(project, plans, options, state, reporter)
         summary.feed = publish(project, built, options, state)
         stamp(project, catalog, options, inputs, summary)
     summary.seconds = time.monotonic() - started
