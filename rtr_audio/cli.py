@@ -7,6 +7,7 @@ up-to-date answer takes a tenth of a second; tests/test_uptodate.py checks what 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import select
@@ -305,13 +306,31 @@ def clean(out_dir: Path, yes: bool) -> None:
         return
     if not yes and sys.stdin.isatty():
         click.confirm(f"Remove everything built in {out_dir} (and its cache)?", abort=True)
-    removed = 0
-    for child in out_dir.iterdir():
-        if child.name == ".keep":
-            continue  # the folder itself is part of the repository
-        if child.is_dir() and not child.is_symlink():
-            shutil.rmtree(child)
-        else:
-            child.unlink()
-        removed += 1
+    from rtr_audio.lock import build_lock  # lazy: see the module's docstring
+
+    # Under the build lock: a build writing to the folder finishes first. The lock file goes
+    # last, while still held.
+    with build_lock(out_dir, lambda message: click.echo(message, err=True)) as lock_file:
+        removed = 0
+        for child in out_dir.iterdir():
+            if child.name == ".keep":
+                continue  # the folder itself is part of the repository
+            removed += 1
+            _remove(child, keep=lock_file)
     click.echo(f"Removed {removed} items from {out_dir}")
+
+
+def _remove(path: Path, keep: Path) -> None:
+    """Remove ``path`` (a folder with all it holds), ``keep`` (the held lock file) last."""
+    if path.is_dir() and not path.is_symlink():
+        if keep.parent != path:
+            shutil.rmtree(path)
+            return
+        for child in path.iterdir():
+            if child != keep:
+                _remove(child, keep)
+        with contextlib.suppress(OSError):  # Windows: a locked file stays until released
+            keep.unlink()
+            path.rmdir()
+    else:
+        path.unlink()
