@@ -156,7 +156,8 @@ def build(scripts_dir: Path, out_dir: Path, engine: str | None, jobs: int | None
     if watch:
         from rtr_audio.watch import watch_and_build  # lazy: see above
 
-        watch_and_build(options, click.echo, quiet=quiet)
+        watch_and_build(options, click.echo, quiet=quiet,
+                        errors=lambda message: click.echo(message, err=True))
         return
     with make_reporter(quiet=quiet) as reporter:
         summary = run_build(options, reporter, project=project, inputs=inputs)
