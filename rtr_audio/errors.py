@@ -14,6 +14,11 @@ _SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxtuple, _SHORT.maxdict, _SHORT.maxset 
 _SHORT.maxstring = _SHORT.maxother = _SHORT.maxlong = SHOWN_CHARS
 
 
+def cut(text: str, limit: int = SHOWN_CHARS) -> str:
+    """``text`` for a message (between backticks), cut to ``limit`` characters with ``…``."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def shown(value: object) -> str:
     """``repr(value)`` cut to about SHOWN_CHARS characters (``'abc…xyz'``), for messages."""
     if isinstance(value, int) and value.bit_length() > 128:

@@ -18,7 +18,7 @@ from rtr_audio.errors import Problem, shown
 from rtr_audio.files import read_text
 from rtr_audio.schema import Choice, Custom, Invalid, Schema, Text, Where, Whole
 from rtr_audio.settings import GAP_KEYS, SHOW, Gaps, ShowSettings, gaps_over
-from rtr_audio.yamlsrc import Located, load_mapping
+from rtr_audio.yamlsrc import MAX_SETTINGS_CHARS, Located, load_mapping
 
 EPISODE_TYPES = ("full", "trailer", "bonus")  # Apple's itunes:episodeType
 DEFAULT_PAUSE = 2.0
@@ -139,7 +139,8 @@ def parse_script(
     front, body, body_line, problems = _split_front_matter(text, path)
     if front is None:
         return None, problems
-    located, yaml_problems = load_mapping(front, path, first_line=2)
+    located, yaml_problems = load_mapping(front, path, first_line=2,
+                                          max_chars=MAX_SETTINGS_CHARS)
     if located is None:
         return None, yaml_problems
     problems += yaml_problems

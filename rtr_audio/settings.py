@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from rtr_audio.errors import SHOWN_CHARS, Problem, shown
+from rtr_audio.errors import Problem, cut, shown
 from rtr_audio.files import read_text
 from rtr_audio.schema import (
     Choice,
@@ -31,7 +31,7 @@ from rtr_audio.schema import (
     Whole,
     did_you_mean,
 )
-from rtr_audio.yamlsrc import load_mapping
+from rtr_audio.yamlsrc import MAX_SETTINGS_CHARS, load_mapping
 
 # Apple Podcasts categories (https://podcasters.apple.com/support/1691-apple-podcasts-categories).
 APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {
@@ -88,7 +88,7 @@ def _owner(key: str, value: object, where: Where) -> tuple[str, str]:
         raise Invalid("`owner` must be a mapping with `name` and `email`")
     unknown = sorted(set(value) - {"name", "email"}, key=str)
     if unknown:
-        raise Invalid(f"unknown `owner` key `{_cut(str(unknown[0]))}`"
+        raise Invalid(f"unknown `owner` key `{cut(str(unknown[0]))}`"
                       f"{did_you_mean(unknown[0], ['name', 'email'])} (`owner` takes `name` "
                       "and `email`)")
     email = str(value.get("email") or "")
@@ -292,7 +292,7 @@ def load_settings(path: Path) -> tuple[ShowSettings | None, list[Problem]]:
     text, problems = read_text(path)
     if text is None:
         return None, problems
-    located, problems = load_mapping(text, path)
+    located, problems = load_mapping(text, path, max_chars=MAX_SETTINGS_CHARS)
     if located is None:
         return None, problems
     values, key_problems = SHOW.validate(located, path)
@@ -318,15 +318,11 @@ def parse_category(value: object) -> tuple[str, str | None]:
         raise Invalid("`category` takes a category and at most one subcategory")
     top = parts[0]
     if top not in APPLE_CATEGORIES:
-        raise Invalid(f"`{_cut(top)}` is not an Apple Podcasts category"
+        raise Invalid(f"`{cut(top)}` is not an Apple Podcasts category"
                       f"{did_you_mean(top, list(APPLE_CATEGORIES))}")
     sub = parts[1] if len(parts) == 2 else None
     if sub is not None and sub not in APPLE_CATEGORIES[top]:
         allowed = ", ".join(APPLE_CATEGORIES[top]) or "none"
-        raise Invalid(f"`{_cut(sub)}` is not a subcategory of {top} (allowed: {allowed})")
+        raise Invalid(f"`{cut(sub)}` is not a subcategory of {top} (allowed: {allowed})")
     return top, sub
 
-
-def _cut(text: str) -> str:
-    """Text for a message between backticks, cut like :func:`shown` cuts a repr."""
-    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…"

@@ -16,9 +16,10 @@ from typing import Any
 
 import yaml
 
-from rtr_audio.errors import SHOWN_CHARS, Problem
+from rtr_audio.errors import Problem, cut
 
-MAX_YAML_CHARS = 1_000_000  # a lexicon of 20,000 entries is ~600 KB; show.yml is ~1 KB
+MAX_YAML_CHARS = 1_000_000  # a lexicon of 20,000 entries is ~600 KB
+MAX_SETTINGS_CHARS = 100_000  # show.yml and front matter: ~1 KB in practice
 MAX_DEPTH = 20  # show.yml's deepest key (`owner.name`) is level 2
 ALIAS_BUDGET = 1_000  # nodes that aliases may add; `<<: *defaults` merges stay far below
 
@@ -33,13 +34,16 @@ class Located:
 
 
 def load_mapping(
-    text: str, path: Path, first_line: int = 1
+    text: str, path: Path, first_line: int = 1, max_chars: int = MAX_YAML_CHARS
 ) -> tuple[Located | None, list[Problem]]:
-    """Parse ``text`` as a YAML mapping; ``first_line`` is the file line where ``text`` starts."""
+    """Parse ``text`` as a YAML mapping; ``first_line`` is the file line where ``text`` starts.
+
+    Text over ``max_chars`` characters, nested over MAX_DEPTH levels or with aliases adding over
+    ALIAS_BUDGET values is one Problem, before anything is built."""
     offset = first_line - 1
-    if len(text) > MAX_YAML_CHARS:
+    if len(text) > max_chars:
         return None, [Problem(path, first_line, f"{len(text):,} characters of YAML; the limit "
-                                                f"is {MAX_YAML_CHARS:,}")]
+                                                f"is {max_chars:,}")]
     try:
         node = yaml.compose(text, Loader=_BoundedLoader)
     except _TooBig as exc:
@@ -57,19 +61,19 @@ def load_mapping(
     loader = yaml.SafeLoader("")
     for key_node, value_node in node.value:
         line = key_node.start_mark.line + 1 + offset
-        if not isinstance(key_node, yaml.ScalarNode):
-            problems.append(Problem(path, line, "a key must be plain text, not a list or mapping"))
-            continue
-        key = str(key_node.value)
+        # A list or mapping as key is named by its source text (cut): the caller reports it as
+        # an unknown key; str() of its node would print the whole, alias-expanded tree.
+        key = (str(key_node.value) if isinstance(key_node, yaml.ScalarNode)
+               else cut(text[key_node.start_mark.index:key_node.end_mark.index]))
         if key in located.values:
-            problems.append(Problem(path, line, f"duplicate key `{_cut(key)}`"))
+            problems.append(Problem(path, line, f"duplicate key `{cut(key)}`"))
             continue
         try:
             value = loader.construct_object(value_node, deep=True)
         except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
             if not isinstance(value_node, yaml.ScalarNode):
                 reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                problems.append(Problem(path, line, f"`{_cut(key)}`: {_cut(reason, 80)}"))
+                problems.append(Problem(path, line, f"`{cut(key)}`: {cut(reason, 80)}"))
                 continue
             # A scalar YAML resolves to a type it then cannot build (``2026-13-45`` as a date):
             # keep the text, so the key's own validation names the key and the expected form.
@@ -106,7 +110,7 @@ class _BoundedLoader(yaml.SafeLoader):
             if self._added > ALIAS_BUDGET:
                 raise _TooBig(event.start_mark.line,
                               f"YAML aliases expand to more than {ALIAS_BUDGET:,} values (at "
-                              f"`*{_cut(str(event.anchor))}`); write the values out")
+                              f"`*{cut(str(event.anchor))}`); write the values out")
             if self._open:
                 self._open[-1] += self._sizes.get(event.anchor or "", 1)
             return super().compose_node(parent, index)
@@ -147,10 +151,6 @@ def unknown_key_problems(
             continue
         close = difflib.get_close_matches(key[:100], known, n=1, cutoff=0.6)
         hint = f"; did you mean `{close[0]}`?" if close else ""
-        problems.append(Problem(path, line, f"unknown {what} key `{_cut(key)}`{hint}"))
+        problems.append(Problem(path, line, f"unknown {what} key `{cut(key)}`{hint}"))
     return problems
 
-
-def _cut(text: str, limit: int = SHOWN_CHARS) -> str:
-    """``text`` for a message, cut to ``limit`` characters (a key may be a megabyte long)."""
-    return text if len(text) <= limit else text[:limit] + "…"
