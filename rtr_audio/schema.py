@@ -242,14 +242,15 @@ class Period(Option):
     kind = "period (`7d`, `12h`, `0`)"
 
     def convert(self, key: str, value: object, where: Where) -> dt.timedelta:
-        if value == 0 or (isinstance(value, str) and value.strip() == "0"):
+        text = value.strip() if isinstance(value, str) and len(value) < 40 else None
+        if text == "0" or (type(value) is int and value == 0):
             return dt.timedelta(0)
-        match = _GRACE.match(value) if isinstance(value, str) and len(value) < 40 else None
-        if isinstance(value, bool) or not match:
+        match = _GRACE.match(text) if text is not None else None
+        if not match:
             raise Invalid(f"`{key}` must be a period like 7d, 12h, 30m or 0, got {shown(value)}")
         span = dt.timedelta(seconds=float(match.group(1)) * _GRACE_UNITS[match.group(2).lower()])
         if span > self.maximum:
-            raise Invalid(f"`{key}` {value.strip()} is longer than the "
+            raise Invalid(f"`{key}` {text} is longer than the "
                           f"{self.maximum.days}-day limit")
         return span
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from rtr_audio.engines import engine_names
 from rtr_audio.errors import Problem, cut, shown
 from rtr_audio.files import read_text
 from rtr_audio.schema import (
@@ -138,13 +139,6 @@ def _remote(key: str, value: object, where: Where) -> str:
     return value.strip()
 
 
-def _engine_names() -> tuple[str, ...]:
-    # Only registered engines: an engine named in an input file never imports other code.
-    from rtr_audio.engines import engine_names  # light, but settings is the lower layer
-
-    return tuple(engine_names())
-
-
 SHOW = Schema("show.yml", {
     "title": Text(required=True, help="The show's name (feed, page, cover, ID3 album)."),
     "description": Text(required=True, help="What the show is about, for apps and the page."),
@@ -181,7 +175,8 @@ SHOW = Schema("show.yml", {
     "copyright": Text(help="Copyright line for the feed."),
     "show_notes_footer": Text(default="", help="Appended to every episode's notes."),
     "engine": Text(default="pyttsx3", help="Speech engine: `pyttsx3` (espeak-ng) or `piper`."),
-    "fallback_engine": Choice(choices=_engine_names(),
+    # Only registered engines: an engine named in an input file never imports other code.
+    "fallback_engine": Choice(choices=tuple(engine_names()),
                               help="Engine to use when `engine` is not available on the "
                                    "machine."),
     "voice": Text(default_doc="the engine's default",

@@ -33,12 +33,11 @@ def render(readme: str) -> str:
     """``readme`` with every marked table regenerated; raises ValueError if a marker pair is
     missing."""
     for name, schema in TABLES.items():
-        pattern = _block(name)
-        if not pattern.search(readme):
+        found = _block(name).search(readme)
+        if not found:
             raise ValueError(f"no `<!-- BEGIN {name} ({COMMAND}) -->` … `<!-- END {name} -->` "
                              "markers")
-        readme = pattern.sub(lambda m, s=schema: f"{m.group(1)}{s.table()}\n{m.group(2)}",
-                             readme, count=1)
+        readme = f"{readme[:found.end(1)]}{schema.table()}\n{readme[found.start(2):]}"
     return readme
 
 

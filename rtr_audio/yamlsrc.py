@@ -41,21 +41,36 @@ def load_mapping(
     Text over ``max_chars`` characters, nested over MAX_DEPTH levels or with aliases adding over
     ALIAS_BUDGET values is one Problem, before anything is built."""
     offset = first_line - 1
-    if len(text) > max_chars:
-        return None, [Problem(path, first_line, f"{len(text):,} characters of YAML; the limit "
-                                                f"is {max_chars:,}")]
-    try:
-        node = yaml.compose(text, Loader=_BoundedLoader)
-    except _TooBig as exc:
-        return None, [Problem(path, exc.line + 1 + offset, exc.message)]
-    except yaml.YAMLError as exc:
-        return None, [_syntax_problem(exc, path, offset, first_line)]
+    node, problems = _compose(text, path, first_line, max_chars)
+    if problems:
+        return None, problems
     if node is None:
         return Located(line=first_line), []
     if not isinstance(node, yaml.MappingNode):
         return None, [
             Problem(path, node.start_mark.line + 1 + offset, "expected a mapping of `key: value`")
         ]
+    return _entries(node, text, path, offset)
+
+
+def _compose(
+    text: str, path: Path, first_line: int, max_chars: int
+) -> tuple[yaml.Node | None, list[Problem]]:
+    if len(text) > max_chars:
+        return None, [Problem(path, first_line, f"{len(text):,} characters of YAML; the limit "
+                                                f"is {max_chars:,}")]
+    try:
+        return yaml.compose(text, Loader=_BoundedLoader), []
+    except _TooBig as exc:
+        return None, [Problem(path, exc.line + first_line, exc.message)]
+    except yaml.YAMLError as exc:
+        return None, [_syntax_problem(exc, path, first_line - 1, first_line)]
+
+
+def _entries(
+    node: yaml.MappingNode, text: str, path: Path, offset: int
+) -> tuple[Located, list[Problem]]:
+    """Each key's value and line; a duplicate key or a value PyYAML cannot build is a Problem."""
     located = Located(line=node.start_mark.line + 1 + offset)
     problems: list[Problem] = []
     loader = yaml.SafeLoader("")
@@ -103,19 +118,19 @@ class _BoundedLoader(yaml.SafeLoader):
         self._sizes: dict[str, int] = {}  # anchor → expanded node count
         self._added = 0
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         event = self.peek_event()
+        line = event.start_mark.line if event.start_mark else 0
         if isinstance(event, yaml.AliasEvent):
             self._added += self._sizes.get(event.anchor or "", 1)
             if self._added > ALIAS_BUDGET:
-                raise _TooBig(event.start_mark.line,
-                              f"YAML aliases expand to more than {ALIAS_BUDGET:,} values (at "
+                raise _TooBig(line, f"YAML aliases expand to more than {ALIAS_BUDGET:,} values (at "
                               f"`*{cut(str(event.anchor))}`); write the values out")
             if self._open:
                 self._open[-1] += self._sizes.get(event.anchor or "", 1)
             return super().compose_node(parent, index)
         if len(self._open) >= MAX_DEPTH:
-            raise _TooBig(event.start_mark.line, f"YAML nested more than {MAX_DEPTH} levels deep")
+            raise _TooBig(line, f"YAML nested more than {MAX_DEPTH} levels deep")
         self._open.append(1)
         node = super().compose_node(parent, index)
         size = self._open.pop()

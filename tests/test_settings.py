@@ -97,6 +97,8 @@ def test_builtin_beds(tmp_path: Path, value: str) -> None:
     ("keep_previous: 7 days\n", "4: `keep_previous` must be a period like 7d, 12h, 30m or 0, "
                                 "got '7 days'"),
     ("keep_previous: 400d\n", "4: `keep_previous` 400d is longer than the 365-day limit"),
+    ("keep_previous: false\n", "4: `keep_previous` must be a period like 7d, 12h, 30m or 0, "
+                                "got False"),
     ("keep_previous: -1d\n", "4: `keep_previous` must be a period like 7d, 12h, 30m or 0, "
                              "got '-1d'"),
     ("publish_to: /srv/podcast\n", "4: `publish_to` must be an rclone remote like "
@@ -123,7 +125,7 @@ def test_new_show_keys_are_validated(tmp_path: Path, extra: str, message: str) -
 
 
 def test_values_in_messages_are_cut(tmp_path: Path) -> None:
-    _, problems = load(tmp_path, f"language: {'x' * 100_000}\ntype: {'y' * 100_000}\n"
+    _, problems = load(tmp_path, f"language: {'x' * 40_000}\ntype: {'y' * 40_000}\n"
                                  f"{'z' * 1000}: 1\n")  # YAML's longest plain key
     assert len(problems) == 3
     assert all(len(p) < 160 for p in problems), [len(p) for p in problems]
