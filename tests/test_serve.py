@@ -240,7 +240,7 @@ def wait_for(predicate, timeout: float = 10.0) -> bool:  # type: ignore[no-untyp
         if predicate():
             return True
         time.sleep(0.02)
-    return predicate()
+    return bool(predicate())
 
 
 # ------------------------------------------------------------------------------------------

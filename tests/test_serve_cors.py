@@ -11,6 +11,7 @@ import socket
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -153,7 +154,7 @@ CROSS_ORIGIN_READ = """async (base) => {
 
 @pytest.mark.browser
 def test_chromium_on_another_origin_reads_chapters_and_transcripts(
-    site: Path, served: tuple[int, list[str]], tmp_path: Path, browser  # noqa: F811
+    site: Path, served: tuple[int, list[str]], tmp_path: Path, browser: Any  # noqa: F811
 ) -> None:
     port, logs = served
     other = tmp_path / "player"

@@ -98,7 +98,7 @@ class Handler(BaseHTTPRequestHandler):
     def setup(self) -> None:
         self.connection = self.request
         self.connection.settimeout(self.timeout)
-        self.rfile = io.BytesIO(self._head)  # type: ignore[assignment]
+        self.rfile = io.BytesIO(self._head)
         self.wfile = _SocketWriter(self.connection)  # type: ignore[assignment]
 
     def handle(self) -> None:

@@ -94,8 +94,10 @@ def rewrite_feed(feed: bytes, old_base: str, new_base: str) -> bytes:
                 el.text = swapped
     standalone = tree.docinfo.standalone
     if standalone is None:
-        return etree.tostring(tree, xml_declaration=True, encoding="utf-8")
-    return etree.tostring(tree, xml_declaration=True, encoding="utf-8", standalone=standalone)
+        return bytes(etree.tostring(tree, xml_declaration=True, encoding="utf-8"))
+    return bytes(
+        etree.tostring(tree, xml_declaration=True, encoding="utf-8", standalone=standalone)
+    )
 
 
 def _valid_hostname(name: str) -> bool:
