@@ -209,7 +209,9 @@ class PodcastServer:
                     self._drop(selector, conn)
                 return
             sock.setblocking(False)
-            self._park(selector, _Conn(sock, address, 0.0))
+            conn = _Conn(sock, address, 0.0)
+            self._park(selector, conn)
+            self._read(selector, conn)  # the request often came with the connection: no wait
 
     def _read(self, selector: selectors.BaseSelector, conn: _Conn) -> None:
         try:
