@@ -53,7 +53,8 @@ def make_app(out_dir: Path) -> Callable[..., Iterable[bytes]]:
             rel = real.relative_to(root).as_posix()
             if rel in (FEED_NAME, INDEX_NAME):
                 entity, st = open_file(real)
-                host = parse_host(request.host) or f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
+                own = f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
+                host = parse_host(request.host) or own
                 rewrite_entity(entity, rel, st, root, host, cache)
                 if entity.body is None:
                     entity.close()
