@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import os
 import socket
 import struct
 import threading
@@ -25,6 +26,7 @@ except ImportError:  # pragma: no cover - Windows
 
 BASE = "http://example.invalid/show/"
 BURST = 5000
+BIG = 48 * 1024 * 1024
 FEED = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'
     '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel><title>T</title>'
@@ -41,6 +43,8 @@ def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "episodes").mkdir(parents=True)
     (root / "feed.xml").write_text(FEED, encoding="utf-8")
     (root / "episodes" / "one.mp3").write_bytes(b"ID3\x00\x00")
+    # Larger than loopback socket buffers, so a client that does not read blocks its worker.
+    (root / "episodes" / "big.mp3").write_bytes(os.urandom(BIG))
     return root
 
 
@@ -79,10 +83,10 @@ def open_files(needed: int) -> Iterator[None]:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
-def timed_get(port: int, path: str = "/feed.xml") -> float:
+def timed_get(port: int, path: str = "/feed.xml", source: str = "127.0.0.1") -> float:
     """Seconds a fresh connection takes to get a whole 200 response (10 s at most)."""
     start = time.monotonic()
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10, source_address=(source, 0))
     try:
         conn.request("GET", path)
         resp = conn.getresponse()
@@ -270,3 +274,49 @@ def test_pipelined_requests_are_answered_in_order(port: int) -> None:
     answer = _raw_exchange(port, two)
     assert answer.count(b"HTTP/1.1 200") == 2
     assert answer.index(b"audio/mpeg") < answer.index(b"application/rss+xml")
+
+
+# ------------------------------------------------------------------------------------------
+# One client address cannot take every worker (Linux routes all of 127.0.0.0/8 to loopback,
+# so 127.0.0.2 and 127.0.0.3 are two clients)
+
+
+def _slow_downloads(port: int, count: int, source: str = "127.0.0.2") -> list[socket.socket]:
+    """``count`` connections from ``source`` that ask for the big file and never read."""
+    socks = []
+    for _ in range(count):
+        sock = socket.create_connection(("127.0.0.1", port), timeout=10, source_address=(source, 0))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.sendall(b"GET /episodes/big.mp3 HTTP/1.1\r\nHost: x\r\n\r\n")
+        socks.append(sock)
+    return socks
+
+
+@pytest.mark.skipif(os.uname().sysname != "Linux", reason="needs 127.0.0.2 on loopback (Linux)")
+@pytest.mark.parametrize("slow", [2, 10, 40])
+def test_slow_reader_on_many_connections_cannot_take_every_worker(out: Path, slow: int) -> None:
+    with serving(out, workers=4) as p:
+        hogs = _slow_downloads(p, slow)
+        try:
+            time.sleep(0.3)  # the hogs' workers are now blocked writing
+            latencies = [timed_get(p, source="127.0.0.3") for _ in range(5)]
+            assert max(latencies) < 1.0, latencies
+        finally:
+            drop_all(hogs, reset=True)
+
+
+@pytest.mark.skipif(os.uname().sysname != "Linux", reason="needs 127.0.0.2 on loopback (Linux)")
+def test_a_clients_queued_request_is_answered_when_its_earlier_ones_end(out: Path) -> None:
+    with serving(out, workers=4) as p:  # two requests per client at a time
+        hogs = _slow_downloads(p, 2)
+        waiting = http.client.HTTPConnection(
+            "127.0.0.1", p, timeout=10, source_address=("127.0.0.2", 0)
+        )
+        try:
+            waiting.request("GET", "/episodes/one.mp3")
+            time.sleep(0.3)
+            drop_all(hogs, reset=True)  # frees this client's two workers
+            resp = waiting.getresponse()
+            assert (resp.status, resp.read()) == (200, b"ID3\x00\x00")
+        finally:
+            waiting.close()

@@ -62,13 +62,15 @@ def make_server(
     head_timeout: float = 10.0,
     idle_timeout: float = 60.0,
     max_idle: int = 1024,
+    per_client: int | None = None,
 ) -> PodcastServer:
     """A ready (bound and listening) server for ``out_dir``; call ``serve_forever()`` on it.
 
     ``port=0`` picks any free port (read it back from ``server.server_address``). ``workers``
     threads answer requests; a request head must arrive within ``head_timeout`` seconds of its
     first byte; idle connections close after ``idle_timeout`` seconds, and beyond ``max_idle``
-    waiting connections the oldest close. ``log`` receives one line per request.
+    waiting connections the oldest close. One client address has at most ``per_client``
+    requests in the workers (default: half of ``workers``). ``log`` receives one line per request.
 
     Raises :class:`NothingToServe` if ``out_dir/feed.xml`` is missing and :class:`CannotListen`
     if the address cannot be bound.
@@ -80,7 +82,7 @@ def make_server(
     try:
         return PodcastServer(
             (bind_host, port), out_dir, log, workers=workers, head_timeout=head_timeout,
-            idle_timeout=idle_timeout, max_idle=max_idle,
+            idle_timeout=idle_timeout, max_idle=max_idle, per_client=per_client,
         )  # fmt: skip
     except OSError as exc:
         where = f"[{bind_host}]:{port}" if ":" in bind_host else f"{bind_host}:{port}"

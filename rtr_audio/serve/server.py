@@ -9,7 +9,10 @@ goes to a worker; the worker answers it and hands a kept-alive connection back. 
 * a silent or slow client costs one file descriptor, never a thread;
 * a request head must be complete ``head_timeout`` seconds after its first byte, and an idle
   kept-alive connection is closed after ``idle_timeout`` seconds;
-* at most ``max_idle`` connections wait at once: beyond that the oldest are closed.
+* at most ``max_idle`` connections wait at once: beyond that the oldest are closed;
+* one client address has at most ``per_client`` requests in the workers (half of them by
+  default); its further complete requests queue behind its own, so a client that reads slowly
+  on many connections cannot take every worker from the others.
 
 The object offers what callers of ``socketserver`` expect: ``serve_forever()``, ``shutdown()``,
 ``server_close()`` and ``server_address``.
@@ -25,7 +28,7 @@ import socket
 import sys
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -72,6 +75,10 @@ def split_head(buffer: bytes) -> tuple[bytes, bytes] | None:
     return buffer[: at + width], buffer[at + width :]
 
 
+def _client(conn: _Conn) -> str:
+    return str(conn.address[0]) if isinstance(conn.address, tuple) else str(conn.address)
+
+
 def _close(sock: socket.socket) -> None:
     with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_WR)  # send FIN first, so a response already written arrives
@@ -91,6 +98,7 @@ class PodcastServer:
         head_timeout: float = 10.0,
         idle_timeout: float = 60.0,
         max_idle: int = 1024,
+        per_client: int | None = None,
     ) -> None:
         family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.socket = socket.socket(family, socket.SOCK_STREAM)
@@ -120,7 +128,10 @@ class PodcastServer:
         for thread in self._workers:
             thread.start()
         self._waiting: OrderedDict[int, _Conn] = OrderedDict()  # by file descriptor, oldest first
-        self._returned: queue.SimpleQueue[_Conn] = queue.SimpleQueue()
+        self._returned: queue.SimpleQueue[tuple[_Conn, bool]] = queue.SimpleQueue()
+        self.per_client = per_client or max(1, workers // 2)
+        self._active: dict[str, int] = {}  # requests in the workers, by client address
+        self._queued: dict[str, deque[tuple[_Conn, bytes]]] = {}
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
@@ -152,7 +163,11 @@ class PodcastServer:
         finally:
             for conn in self._waiting.values():
                 _close(conn.sock)
+            for jobs in self._queued.values():
+                for conn, _head in jobs:
+                    _close(conn.sock)
             self._waiting.clear()
+            self._queued.clear()
             selector.close()
             self._stopped.set()
 
@@ -170,7 +185,7 @@ class PodcastServer:
         self._wake_r.close()
         self._wake_w.close()
         while not self._returned.empty():
-            _close(self._returned.get().sock)
+            _close(self._returned.get()[0].sock)
 
     def log_line(self, line: str) -> None:
         if self.log is None:
@@ -240,11 +255,39 @@ class PodcastServer:
         self._waiting.pop(conn.sock.fileno(), None)
         with contextlib.suppress(KeyError, ValueError):
             selector.unregister(conn.sock)
-        self._jobs.put((conn, head))
+        self._submit(conn, head)
+
+    def _submit(self, conn: _Conn, head: bytes) -> None:
+        who = _client(conn)
+        if self._active.get(who, 0) < self.per_client:
+            self._active[who] = self._active.get(who, 0) + 1
+            self._jobs.put((conn, head))
+            return
+        queued = self._queued.setdefault(who, deque())
+        if len(queued) >= 4 * self.per_client:
+            _close(conn.sock)  # this client has more than enough in flight already
+            return
+        queued.append((conn, head))
+
+    def _finished(self, who: str) -> None:
+        """A worker is done with a request of ``who``: start its next queued one, if any."""
+        self._active[who] -= 1
+        queued = self._queued.get(who)
+        if queued:
+            conn, head = queued.popleft()
+            if not queued:
+                del self._queued[who]
+            self._active[who] += 1
+            self._jobs.put((conn, head))
+        elif self._active[who] == 0:
+            del self._active[who]
 
     def _take_back(self, selector: selectors.BaseSelector) -> None:
         while not self._returned.empty():
-            conn = self._returned.get()
+            conn, keep = self._returned.get()
+            self._finished(_client(conn))
+            if not keep:
+                continue  # the worker closed it
             conn.sock.setblocking(False)
             if conn.buffer:  # a pipelined request is already here
                 conn.deadline = time.monotonic() + self.head_timeout
@@ -276,8 +319,7 @@ class PodcastServer:
             who = conn.address[0] if isinstance(conn.address, tuple) else conn.address
             exc = sys.exc_info()[1]
             self.log_line(f"{who} error: {type(exc).__name__}: {printable(str(exc))}")
-        if keep and not self._stop.is_set():
-            self._returned.put(conn)
-            self._wake()
-        else:
+        if not keep:
             _close(conn.sock)
+        self._returned.put((conn, keep))
+        self._wake()
