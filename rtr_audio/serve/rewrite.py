@@ -20,6 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from lxml import etree
+
 from rtr_audio.serve.static import FEED_NAME, Entity
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -32,8 +34,6 @@ _CACHE_SIZE = 64
 
 
 def _xml_parser() -> Any:
-    from lxml import etree
-
     # No entity expansion, no network access, keep CDATA as it was.
     return etree.XMLParser(resolve_entities=False, no_network=True, strip_cdata=False)
 
@@ -43,8 +43,6 @@ def feed_base_url(feed: bytes) -> str | None:
 
     Returns ``None`` when the feed cannot be parsed or has no absolute http(s) self link.
     """
-    from lxml import etree
-
     try:
         root = etree.fromstring(feed, _xml_parser())
     except etree.XMLSyntaxError:
@@ -77,8 +75,6 @@ def rewrite_feed(feed: bytes, old_base: str, new_base: str) -> bytes:
     Namespaces and prefixes are kept exactly; GUIDs are never touched. The result is UTF-8
     with an XML declaration. Raises ``lxml.etree.XMLSyntaxError`` on a broken feed.
     """
-    from lxml import etree
-
     root = etree.fromstring(feed, _xml_parser())
     tree = root.getroottree()
     for el in root.iter():
