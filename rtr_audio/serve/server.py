@@ -146,6 +146,8 @@ class PodcastServer:
         self._stopped.clear()
         self._stop.clear()
         selector = selectors.DefaultSelector()
+        if isinstance(selector, selectors.SelectSelector):  # Windows: select() takes 512 sockets
+            self.max_idle = min(self.max_idle, 500)
         selector.register(self.socket, selectors.EVENT_READ, "accept")
         selector.register(self._wake_r, selectors.EVENT_READ, "wake")
         try:
