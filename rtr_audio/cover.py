@@ -1,4 +1,5 @@
-"""Cover art: check a given cover, convert it, or paint a calm one when none is given.
+"""Cover art: convert a given cover (checked by ``artwork``), or paint a calm one (``painting``)
+when none is given; publish it, and draw it in a process of its own during a build.
 
 Apple Podcasts wants a square RGB JPEG or PNG between 1400 and 3000 px; we always publish a
 3000×3000 RGB JPEG so every app gets the sharpest image it can use.
@@ -12,54 +13,21 @@ import json
 import multiprocessing
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PIL import Image, ImageCms, ImageOps
 
-from rtr_audio.artwork import AUTHOR_FONTS, SIZE, TITLE_FONTS, font_source, generate_cover
-from rtr_audio.errors import Problem, RtrError
+from rtr_audio.errors import RtrError
 from rtr_audio.files import atomic_write
 from rtr_audio.layout import Layout
+from rtr_audio.painting import AUTHOR_FONTS, SIZE, TITLE_FONTS, font_source, generate_cover
 from rtr_audio.processes import sigint_ignored
-
-if TYPE_CHECKING:  # only for annotations: settings imports this module (validate_cover)
-    from rtr_audio.settings import ShowSettings
+from rtr_audio.settings import ShowSettings
 
 # Bump when the drawing or encoding changes, so cached covers are rewritten.
 COVER_VERSION = "1"
 ID3_COVER_PX = 1400  # embedded art: Apple's minimum; the 3000 px cover is in the feed
-MIN_SIDE, MAX_SIDE = 1400, 3000
 MAX_BYTES = 512 * 1024  # Apple's historical limit; some directories still enforce it
 QUALITIES = (88, 84, 80, 75, 70, 65, 60)  # tried in order until the file fits MAX_BYTES
-ALLOWED_FORMATS = ("JPEG", "PNG")
-
-
-# --- validation -------------------------------------------------------------------------------
-
-
-def validate_cover(path: Path, line: int | None, settings_path: Path) -> list[Problem]:
-    """Problems with a user's cover image, reported against the `cover:` line of show.yml."""
-
-    def problem(message: str) -> list[Problem]:
-        return [Problem(settings_path, line, f"cover: {message}")]
-
-    if not path.is_file():
-        return problem(f"image not found: {path}")
-    try:
-        with Image.open(path) as img:
-            fmt, size, mode = img.format, img.size, img.mode
-            img.load()  # decode fully: a truncated file opens fine but fails later
-    except (OSError, ValueError, Image.DecompressionBombError) as exc:
-        return problem(f"{path.name} is not a readable image ({exc}); use a JPEG or PNG")
-    if fmt not in ALLOWED_FORMATS:
-        return problem(f"image is {fmt}; Apple needs a JPEG or PNG")
-    if mode == "CMYK":
-        return problem("image is CMYK; Apple needs RGB (export it as an RGB JPEG or PNG)")
-    width, height = size
-    if width != height or not MIN_SIDE <= width <= MAX_SIDE:
-        return problem(f"image is {width}×{height}; Apple needs a square between "
-                       f"{MIN_SIDE} and {MAX_SIDE} px")
-    return []
 
 
 # --- cache key --------------------------------------------------------------------------------
