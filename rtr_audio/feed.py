@@ -8,7 +8,6 @@ escaped: gPodder's strict parser rejects a whole feed over one bare ``&``.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 import uuid
 from collections.abc import Sequence
@@ -20,6 +19,7 @@ from lxml import etree
 
 from rtr_audio import __version__
 from rtr_audio.model import BuiltEpisode, Chapter
+from rtr_audio.notes import notes_html, plain_text
 from rtr_audio.script import Script
 from rtr_audio.settings import ShowSettings, normalise_base_url
 from rtr_audio.transcript import chapter_spans, clock
@@ -147,7 +147,7 @@ def _item(fg: FeedGenerator, show: ShowSettings, base: str, episode: BuiltEpisod
     notes = xml_text(episode.notes).strip() or xml_text(script.description)
     entry.title(title)
     entry.guid(episode.guid, permalink=False)
-    entry.description(notes)
+    entry.description(plain_text(notes))  # plain: apps that show it raw see no markup
     entry.content(notes_html(notes))  # lxml escapes the HTML once more: valid content:encoded
     entry.enclosure(base + files.audio, str(episode.audio_bytes), "audio/mpeg")
     entry.pubDate(episode.published)
@@ -169,16 +169,6 @@ def _item(fg: FeedGenerator, show: ShowSettings, base: str, episode: BuiltEpisod
 def xml_text(text: str) -> str:
     """``text`` without the characters XML 1.0 cannot carry (lxml would refuse the whole feed)."""
     return _NOT_XML.sub("", text)
-
-
-def notes_html(notes: str) -> str:
-    """Show notes as simple HTML: a ``<p>`` per blank-line separated paragraph, text escaped.
-
-    Quotes are left as they are: they need no escaping in element text, and gPodder's HTML
-    stripper drops hexadecimal references such as ``&#x27;`` (html.escape's apostrophe).
-    """
-    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", notes)]
-    return "\n".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs if p)
 
 
 def _add(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> None:
