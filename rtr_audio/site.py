@@ -70,7 +70,11 @@ class TranscriptPart:
 
 
 def render_page(show: ShowSettings, episodes: list[BuiltEpisode], feed_url: str) -> str:
-    """The complete ``index.html`` for the show, newest episode first."""
+    """The complete ``index.html`` for the show, newest episode first.
+
+    With two or more episodes a "Start here" link at the top leads to the trailer (or, without
+    one, the oldest episode), so a first visitor does not begin with the latest reflection.
+    """
     newest_first = sorted(episodes, key=lambda e: (e.published, e.script.episode or 0),
                           reverse=True)
     return _template().render(
@@ -84,13 +88,21 @@ def render_page(show: ShowSettings, episodes: list[BuiltEpisode], feed_url: str)
         episodes=[_episode(show, ep) for ep in newest_first],
         language_name=_language_name(show.language),
         website=show.website,
-        start_here=None,
-        order_note="",
+        start_here=start_here(episodes),
         light=_variables(PALETTE["light"]),
         dark=_variables(PALETTE["dark"]),
         css=Markup(_resource("page.css")),
         script=Markup(_resource("page.js")),
     )
+
+
+def start_here(episodes: list[BuiltEpisode]) -> BuiltEpisode | None:
+    """Where a new listener begins: the first trailer, else the oldest episode; None for < 2."""
+    if len(episodes) < 2:
+        return None
+    oldest_first = sorted(episodes, key=lambda e: (e.published, e.script.episode or 0))
+    trailers = [e for e in oldest_first if e.script.type == "trailer"]
+    return (trailers or oldest_first)[0]
 
 
 def _episode(show: ShowSettings, ep: BuiltEpisode) -> dict[str, Any]:
