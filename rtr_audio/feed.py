@@ -22,6 +22,7 @@ from rtr_audio.model import BuiltEpisode, Chapter
 from rtr_audio.notes import notes_html, plain_text
 from rtr_audio.script import Script
 from rtr_audio.settings import ShowSettings, normalise_base_url
+from rtr_audio.site import episode_anchor
 from rtr_audio.transcript import chapter_spans, clock
 
 FEED_NAME = "feed.xml"
@@ -125,6 +126,7 @@ def _channel(fg: FeedGenerator, show: ShowSettings, base: str, last_build: dt.da
     rtr.explicit = show.explicit
     rtr.guid = show.guid or podcast_guid(normalise_base_url(show.base_url) + FEED_NAME)
     rtr.locked_owner = show.owner_email
+    rtr.host = xml_text(show.author)
 
 
 def _itunes_channel(fg: FeedGenerator, show: ShowSettings, cover: str) -> None:
@@ -146,6 +148,8 @@ def _item(fg: FeedGenerator, show: ShowSettings, base: str, episode: BuiltEpisod
     title = xml_text(script.title)
     notes = xml_text(episode.notes).strip() or xml_text(script.description)
     entry.title(title)
+    # Its place on the show page (published at the base URL): Apple recommends an item <link>.
+    entry.link(href=f"{base}#{episode_anchor(script.slug)}")
     entry.guid(episode.guid, permalink=False)
     entry.description(plain_text(notes))  # plain: apps that show it raw see no markup
     entry.content(notes_html(notes))  # lxml escapes the HTML once more: valid content:encoded
@@ -178,7 +182,8 @@ def _add(parent: etree._Element, tag: str, text: str | None = None, **attrs: str
 
 
 class RtrFeedExtension(BaseExtension):
-    """Channel elements feedgen lacks: ``podcast:guid``/``locked`` and Apple's true/false explicit.
+    """Channel elements feedgen lacks: ``podcast:guid``/``locked``/``person`` and Apple's
+    true/false explicit.
 
     feedgen's podcast extension only writes the old ``yes``/``no``/``clean`` for
     ``itunes:explicit``; Apple asks for ``true``/``false``.
@@ -188,6 +193,7 @@ class RtrFeedExtension(BaseExtension):
         self.explicit = False
         self.guid = ""
         self.locked_owner = ""
+        self.host = ""
 
     def extend_ns(self) -> dict[str, str]:
         return {"podcast": NAMESPACES["podcast"], "psc": NAMESPACES["psc"]}
@@ -199,6 +205,8 @@ class RtrFeedExtension(BaseExtension):
         # "no": other hosts may import the feed, so the show can move; "yes" would make them
         # refuse. The owner email is what a new host uses to verify the move.
         _add(channel, PODCAST + "locked", "no", owner=self.locked_owner)
+        if self.host:  # the show's author is its voice: Podcasting 2.0 role "host" (group cast)
+            _add(channel, PODCAST + "person", self.host, role="host")
         return feed
 
 

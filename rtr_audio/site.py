@@ -77,6 +77,7 @@ def render_page(show: ShowSettings, episodes: list[BuiltEpisode], feed_url: str)
     """
     newest_first = sorted(episodes, key=lambda e: (e.published, e.script.episode or 0),
                           reverse=True)
+    first = start_here(episodes)
     return _template().render(
         show=show,
         feed_url=feed_url,
@@ -88,12 +89,18 @@ def render_page(show: ShowSettings, episodes: list[BuiltEpisode], feed_url: str)
         episodes=[_episode(show, ep) for ep in newest_first],
         language_name=_language_name(show.language),
         website=show.website,
-        start_here=start_here(episodes),
+        start_here=first and episode_anchor(first.script.slug),
+        start_here_title=first and first.title,
         light=_variables(PALETTE["light"]),
         dark=_variables(PALETTE["dark"]),
         css=Markup(_resource("page.css")),
         script=Markup(_resource("page.js")),
     )
+
+
+def episode_anchor(slug: str) -> str:
+    """The ``id`` of an episode's place on the page; the feed's item ``<link>`` ends ``#`` it."""
+    return f"ep-{slug}"
 
 
 def start_here(episodes: list[BuiltEpisode]) -> BuiltEpisode | None:
@@ -112,7 +119,8 @@ def _episode(show: ShowSettings, ep: BuiltEpisode) -> dict[str, Any]:
         label = f"Episode {ep.script.episode}"
     notes = _notes_without_footer(ep.notes, show.show_notes_footer)
     return {
-        "slug": ep.script.slug, "title": ep.title, "label": label,
+        "slug": ep.script.slug, "anchor": episode_anchor(ep.script.slug), "title": ep.title,
+        "label": label,
         "date_iso": day.isoformat(), "date_long": _long_date(day),
         "duration_iso": _iso_duration(ep.duration),
         "duration_human": _human_duration(ep.duration),
