@@ -58,8 +58,8 @@ FRONT_MATTER_KEYS = {
 }  # fmt: skip
 SHOW_KEYS = FRONT_MATTER_KEYS - {"episode", "type", "date"} | {
     "author", "language", "category", "explicit", "owner", "base_url", "engine", "loudness",
-    "website", "copyright", "show_notes_footer",
-}  # fmt: skip
+    "copyright", "show_notes_footer",
+}  # fmt: skip  (no `website`: it defaults to the show page at base_url, never localhost)
 MARKER = re.compile(r"\[(?:pause(?:\s+[^\]]*)?|bell)\]")
 RELIVING = re.compile(r"\bre-?liv\w*")
 # "not to relive" is the article's own wording; these negations say the same thing.
