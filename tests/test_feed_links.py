@@ -91,8 +91,10 @@ def test_shipped_show_with_a_public_base_url_has_no_localhost_link() -> None:
     for text in (feed.decode(), page):
         assert "localhost" not in text and "127.0.0.1" not in text
     assert feedparser.parse(feed).feed.link == "https://pods.example.org/healing/"
-    helpline = anchors(page.split('class="care"')[1].split("</section>")[0].split("</p>", 1)[1])
-    assert "https://findahelpline.com" in helpline  # the shipped footer's directory is a link
+    care = lxml.html.document_fromstring(page).xpath("//section[contains(@class,'care')]")[0]
+    # Issue 19: the directory of helplines is a link, and the page says to keep the silences.
+    assert "https://findahelpline.com" in care.xpath(".//a/@href")
+    assert "trim silence" in care.text_content()
 
 
 @pytest.mark.parametrize(("url", "local"), [
