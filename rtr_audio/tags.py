@@ -34,6 +34,7 @@ from mutagen.id3 import (
 )
 
 from rtr_audio.model import Chapter
+from rtr_audio.notes import plain_text
 from rtr_audio.transcript import chapter_spans
 
 ID3_VERSION = 4
@@ -66,7 +67,11 @@ def write_tags(
     duration: float,
     language: str,
 ) -> None:
-    """Replace the MP3's ID3v2 tag with these frames (any tag ffmpeg wrote is dropped)."""
+    """Replace the MP3's ID3v2 tag with these frames (any tag ffmpeg wrote is dropped).
+
+    ``duration`` and chapter starts are in seconds (frames store milliseconds); ``date`` is
+    written as ``TDRC``; ``description`` (the notes) goes into COMM as plain text.
+    """
     tags = _load(mp3)
     tags.clear()
     tags.add(TIT2(encoding=Encoding.UTF8, text=[title]))
@@ -77,9 +82,9 @@ def write_tags(
         tags.add(TRCK(encoding=Encoding.UTF8, text=[str(track)]))
     if date is not None:
         tags.add(TDRC(encoding=Encoding.UTF8, text=[date.isoformat()]))
-    if description:
+    if description:  # plain text: a Markdown link is written "label (url)"
         tags.add(COMM(encoding=Encoding.UTF8, lang=id3_language(language), desc="",
-                      text=[description]))
+                      text=[plain_text(description)]))
     if cover_jpeg:
         tags.add(APIC(encoding=Encoding.UTF8, mime="image/jpeg", type=PictureType.COVER_FRONT,
                       desc="Cover", data=cover_jpeg))

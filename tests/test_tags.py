@@ -113,6 +113,16 @@ def test_eyed3_reads_the_date_right(tagged: Path) -> None:
     assert audio.tag.title == "Finding Safety 🌿"
 
 
+def test_comment_is_plain_text(tmp_path: Path, encoded: Path) -> None:
+    path = tmp_path / "linked.mp3"
+    shutil.copy(encoded, path)
+    write_tags(path, title="T", artist="A", album="B", track=None, date=None,
+               description="Help: [find a helpline](https://findahelpline.com).", cover_jpeg=None,
+               chapters=[], duration=5.0, language="en")
+    (comment,) = ID3(path).getall("COMM")
+    assert comment.text == ["Help: find a helpline (https://findahelpline.com)."]
+
+
 def test_cover_is_a_front_cover_jpeg(tagged: Path, cover: bytes) -> None:
     (picture,) = ID3(tagged).getall("APIC")
     assert picture.mime == "image/jpeg"
