@@ -45,7 +45,8 @@ def notes_html(text: str) -> str:
     """
     if not text.strip():
         return ""
-    return _markdown().render(text).strip()
+    html: str = _markdown().render(text)
+    return html.strip()
 
 
 def plain_text(text: str) -> str:
@@ -71,7 +72,7 @@ def _markdown() -> MarkdownIt:
     md.add_render_rule("softbreak", _space)
     if md.linkify is not None:
         md.linkify.tlds(BARE_DOMAIN_TLDS, False)
-        md.linkify.normalize = _https_for_bare_domains  # type: ignore[method-assign]
+        md.linkify.normalize = _https_for_bare_domains
     return md
 
 
