@@ -127,6 +127,7 @@ def _channel(fg: FeedGenerator, show: ShowSettings, base: str, last_build: dt.da
     rtr.guid = show.guid or podcast_guid(normalise_base_url(show.base_url) + FEED_NAME)
     rtr.locked_owner = show.owner_email
     rtr.host = xml_text(show.author)
+    rtr.license = xml_text(show.license or "")
 
 
 def _itunes_channel(fg: FeedGenerator, show: ShowSettings, cover: str) -> None:
@@ -138,7 +139,7 @@ def _itunes_channel(fg: FeedGenerator, show: ShowSettings, cover: str) -> None:
     podcast.itunes_category(
         {"cat": show.category, **({"sub": show.subcategory} if show.subcategory else {})}
     )
-    podcast.itunes_type("episodic")
+    podcast.itunes_type(show.type)  # serial: apps offer the oldest episode first
     podcast.itunes_summary(xml_text(show.description))
 
 
@@ -160,6 +161,8 @@ def _item(fg: FeedGenerator, show: ShowSettings, base: str, episode: BuiltEpisod
     podcast.itunes_duration(str(round(episode.duration)))
     if script.episode:  # Apple and gPodder ignore 0; feedgen would drop it anyway
         podcast.itunes_episode(script.episode)
+    if script.season:
+        podcast.itunes_season(script.season)
     podcast.itunes_episode_type(script.type)
     podcast.itunes_image(base + COVER_NAME)
     rtr: RtrEntryExtension = entry.rtr  # type: ignore[attr-defined]
@@ -168,6 +171,9 @@ def _item(fg: FeedGenerator, show: ShowSettings, base: str, episode: BuiltEpisod
     rtr.language = show.language
     rtr.chapters_url = base + files.chapters
     rtr.chapters = chapter_spans(episode.chapters, episode.duration)
+    rtr.season = script.season
+    rtr.episode = script.episode
+    rtr.host = xml_text(show.author)
 
 
 def xml_text(text: str) -> str:
@@ -182,8 +188,8 @@ def _add(parent: etree._Element, tag: str, text: str | None = None, **attrs: str
 
 
 class RtrFeedExtension(BaseExtension):
-    """Channel elements feedgen lacks: ``podcast:guid``/``locked``/``person`` and Apple's
-    true/false explicit.
+    """Channel elements feedgen lacks: ``podcast:guid``/``locked``/``person``/``license`` and
+    Apple's true/false explicit.
 
     feedgen's podcast extension only writes the old ``yes``/``no``/``clean`` for
     ``itunes:explicit``; Apple asks for ``true``/``false``.
@@ -194,6 +200,7 @@ class RtrFeedExtension(BaseExtension):
         self.guid = ""
         self.locked_owner = ""
         self.host = ""
+        self.license = ""
 
     def extend_ns(self) -> dict[str, str]:
         return {"podcast": NAMESPACES["podcast"], "psc": NAMESPACES["psc"]}
@@ -207,11 +214,15 @@ class RtrFeedExtension(BaseExtension):
         _add(channel, PODCAST + "locked", "no", owner=self.locked_owner)
         if self.host:  # the show's author is its voice: Podcasting 2.0 role "host" (group cast)
             _add(channel, PODCAST + "person", self.host, role="host")
+        if self.license:  # an SPDX identifier (cc-by-sa-4.0) or the licence's public name
+            _add(channel, PODCAST + "license", self.license)
         return feed
 
 
 class RtrEntryExtension(BaseEntryExtension):
-    """Item elements: explicit, VTT and SRT ``podcast:transcript``, both kinds of chapters."""
+    """Item elements: explicit, VTT and SRT ``podcast:transcript``, both kinds of chapters,
+    ``podcast:season``/``podcast:episode`` for numbered episodes, and the host's
+    ``podcast:person``."""
 
     def __init__(self) -> None:
         self.explicit = False
@@ -219,6 +230,9 @@ class RtrEntryExtension(BaseEntryExtension):
         self.language = ""
         self.chapters_url = ""
         self.chapters: list[tuple[Chapter, float]] = []
+        self.season: int | None = None
+        self.episode: int | None = None
+        self.host = ""
 
     def extend_rss(self, entry: etree._Element) -> etree._Element:
         _add(entry, ITUNES + "explicit", "true" if self.explicit else "false")
@@ -234,4 +248,10 @@ class RtrEntryExtension(BaseEntryExtension):
             for chapter, _end in self.chapters:
                 _add(psc, PSC + "chapter", start=clock(chapter.start),
                               title=xml_text(chapter.title))
+        if self.season:
+            _add(entry, PODCAST + "season", str(self.season))
+        if self.episode:
+            _add(entry, PODCAST + "episode", str(self.episode))
+        if self.host:  # also per item: gPodder (podcastparser) reads item persons only
+            _add(entry, PODCAST + "person", self.host, role="host")
         return entry

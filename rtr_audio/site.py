@@ -70,13 +70,14 @@ class TranscriptPart:
 
 
 def render_page(show: ShowSettings, episodes: list[BuiltEpisode], feed_url: str) -> str:
-    """The complete ``index.html`` for the show, newest episode first.
+    """The complete ``index.html``: oldest episode first for a ``serial`` show (listened to in
+    order), newest first for an ``episodic`` one, as Apple Podcasts lists them.
 
     With two or more episodes a "Start here" link at the top leads to the trailer (or, without
     one, the oldest episode), so a first visitor does not begin with the latest reflection.
     """
-    newest_first = sorted(episodes, key=lambda e: (e.published, e.script.episode or 0),
-                          reverse=True)
+    in_order = sorted(episodes, key=lambda e: (e.published, e.script.episode or 0),
+                      reverse=show.type != "serial")
     first = start_here(episodes)
     return _template().render(
         show=show,
@@ -86,7 +87,7 @@ def render_page(show: ShowSettings, episodes: list[BuiltEpisode], feed_url: str)
         description=Markup(notes_html(show.description)),
         # The show's footer says it in the author's words; our default only fills its absence.
         care=Markup(notes_html(show.show_notes_footer) or f"<p>{DEFAULT_CARE}</p>"),
-        episodes=[_episode(show, ep) for ep in newest_first],
+        episodes=[_episode(show, ep) for ep in in_order],
         language_name=_language_name(show.language),
         website=show.website,
         start_here=first and episode_anchor(first.script.slug),

@@ -5,6 +5,7 @@ podcastparser and lxml, not by the code that wrote them."""
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from pathlib import Path
 
 import feedparser
@@ -18,7 +19,14 @@ from rtr_audio.feedcheck import check_feed, is_loopback_url
 from rtr_audio.settings import load_settings
 from rtr_audio.site import render_page
 from tests.conftest import REPO
-from tests.test_feed import BASE, NS, episodes, make_episode, make_show
+from tests.test_feed import (
+    BASE,
+    LEGACY_PODCAST_NS,
+    NS,
+    episodes,
+    make_episode,
+    make_show,
+)
 from tests.test_feedcheck import out as out  # the published-folder fixture
 
 FOOTER = ("Not therapy.\n\nIn crisis, find a free helpline at findahelpline.com or "
@@ -129,3 +137,43 @@ def test_a_local_build_may_link_to_localhost(tmp_path: Path) -> None:
     (tmp_path / "feed.xml").write_bytes(build_feed(show, built))
     write_cover(tmp_path / "cover.jpg")
     assert check_feed(tmp_path) == []
+
+
+# --- Podcasting 2.0 and iTunes tags from the new keys -----------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["serial", "episodic"])
+def test_itunes_type_follows_the_show_type(kind: str) -> None:
+    feed = build_feed(make_show(type=kind), episodes())
+    assert feedparser.parse(feed).feed.itunes_type == kind
+    assert etree.fromstring(feed).xpath("channel/itunes:type/text()", namespaces=NS) == [kind]
+
+
+def test_license_person_and_seasons() -> None:
+    show = make_show(license="cc-by-sa-4.0")
+    eps = episodes()
+    eps[1] = replace(eps[1], script=replace(eps[1].script, season=2))  # "tricky", episode 1
+    feed = build_feed(show, eps)
+    root = etree.fromstring(feed)
+    assert root.xpath("channel/podcast:license/text()", namespaces=NS) == ["cc-by-sa-4.0"]
+    tricky, plain = root.xpath("channel/item")[1], root.xpath("channel/item")[0]
+    assert tricky.xpath("itunes:season/text()", namespaces=NS) == ["2"]
+    assert tricky.xpath("podcast:season/text()", namespaces=NS) == ["2"]
+    assert tricky.xpath("podcast:episode/text()", namespaces=NS) == ["1"]
+    assert plain.xpath("itunes:season | podcast:season", namespaces=NS) == []
+    assert plain.xpath("podcast:episode/text()", namespaces=NS) == ["2"]
+    parsed = feedparser.parse(feed)
+    assert parsed.bozo == 0
+    assert parsed.entries[1].itunes_season == "2"
+    assert parsed.feed.podcast_license == "cc-by-sa-4.0"
+    # podcastparser knows the podcast namespace under its older URI only (see test_feed).
+    legacy = feed.replace(NS["podcast"].encode(), LEGACY_PODCAST_NS.encode())
+    gpodder = podcastparser.parse(BASE + "feed.xml", io.BytesIO(legacy))
+    for episode in gpodder["episodes"]:
+        assert episode["persons"] == [{"name": "Anne Author", "role": "host", "group": "cast",
+                                       "href": None, "img": None}]
+
+
+def test_no_license_no_element() -> None:
+    root = etree.fromstring(build_feed(make_show(), episodes()))
+    assert root.xpath("channel/podcast:license", namespaces=NS) == []

@@ -106,6 +106,16 @@ def test_one_player_with_captions_per_episode_newest_first() -> None:
         assert tracks[0].get("srclang") == "en-us" and tracks[0].get("label") == "English"
 
 
+def test_a_serial_show_lists_its_episodes_oldest_first() -> None:
+    eps = [*episodes(), make_episode("welcome", 1, kind="trailer")]
+    doc = parse(render_page(make_show(type="serial"), eps, FEED_URL))
+    assert [a.get("id") for a in doc.xpath("//article")] == ["ep-welcome", "ep-first",
+                                                              "ep-second"]
+    doc = parse(render_page(make_show(type="episodic"), eps, FEED_URL))
+    assert [a.get("id") for a in doc.xpath("//article")] == ["ep-second", "ep-first",
+                                                              "ep-welcome"]
+
+
 def test_chapter_links_carry_start_and_target_their_player() -> None:
     doc = parse(render_page(make_show(), episodes(), FEED_URL))
     links = doc.xpath("//a[@data-start]")
