@@ -63,7 +63,7 @@ def _abbreviations(text: str) -> str:
 
 
 STEPS = (
-    sub(r"\b(Dr|St|ST|DR)\b\.?(?=\s|,|$)", _title_or_place),
+    sub(r"\b(Dr|St)\b\.?(?=\s|,|$)", _title_or_place),
     _abbreviations,
     sub(r"(?<![\w.])([ap])\.m\.(?=\s|$)", lambda m: m.group(1).upper() + "-M"
         + period_if_final(m), re.IGNORECASE),

@@ -20,6 +20,8 @@ _STREET = r"(?:St|Ave|Ct|Expy|hwy|Hwy|Blvd|Rd|Ln|Dr|Avenue|Street|Road|Lane|Cour
 
 def house_number_words(digits: str) -> str:
     n = int(digits)
+    if len(digits) == 3 and n % 100 < 10:
+        return digits_words(digits)  # "708" is "seven zero eight"
     if len(digits) == 3:
         return f"{number_words(n // 100)} {number_words(n % 100, False)}"
     if len(digits) == 4 and n % 100:
@@ -27,8 +29,15 @@ def house_number_words(digits: str) -> str:
     return number_words(n, use_and=False)
 
 
+_NAME_WORD = r"(?:(?:[A-Z][a-z]+|\d{1,3}(?:st|nd|rd|th))\s)"
+_DIRECTIONS = {"N": "North", "S": "South", "E": "East", "W": "West"}
+
+
 def _house(m: re.Match[str]) -> str:
-    return f"{house_number_words(m.group(1))} {m.group(2)}"
+    street = m.group(2)
+    if street[:2] in {"N ", "S ", "E ", "W "}:
+        street = f"{_DIRECTIONS[street[0]]}{street[1:]}"
+    return f"{house_number_words(m.group(1))} {street}"
 
 
 def _state(m: re.Match[str]) -> str:
@@ -44,6 +53,6 @@ def _state_step() -> re.Pattern[str]:
 
 
 STEPS = (
-    sub(rf"(?<![\w.,])(\d{{3,4}})\s((?:[NSEW]\s)?(?:[A-Z][a-z]+\s){{1,3}}{_STREET})", _house),
+    sub(rf"(?<![\w.,])(\d{{3,4}})\s((?:[NSEW]\s)?{_NAME_WORD}{{1,3}}{_STREET})", _house),
     lambda text: _state_step().sub(_state, text),
 )

@@ -119,8 +119,9 @@ def _number(m: re.Match[str]) -> str:
     return number_token_words(m.group())
 
 
+SIGN_STEPS = (sub(r"(?<![\w.,)])[-−](?=\.?\d)", "minus "),)
 STEPS = (
-    sub(r"(?<![\w.,)])[-−](?=\.?\d)", "minus "),
+    sub(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)", " "),  # "4.4x", "MP3"
     sub(rf"{NUMBER}|(?<![\d.])\.\d+", _number),
     sub(r"\d", lambda m: f" {ONES[int(m.group())]} "),  # anything that slipped through
 )

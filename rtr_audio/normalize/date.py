@@ -57,7 +57,7 @@ def date_words(month: int, day: int, year: str | None, day_first: bool = False) 
 
 
 def _short_year(year: str) -> str:
-    return f"oh {number_words(int(year))}" if year.startswith("0") else number_words(int(year))
+    return f"zero {number_words(int(year))}" if year.startswith("0") else number_words(int(year))
 
 
 def _numeric(m: re.Match[str], day_first: bool) -> str:
@@ -85,6 +85,11 @@ def _decade(m: re.Match[str]) -> str:
     digits = m.group(1)
     words = year_words(int(digits)) if len(digits) == 4 else number_words(int(digits))
     return plural_words(words)
+
+
+def _era(m: re.Match[str]) -> str:
+    letters = m.group(2).replace(".", "")
+    return f"{year_words(int(m.group(1)))} {' '.join(letters)}{period_if_final(m)}"
 
 
 def _weekday(m: re.Match[str]) -> str:
@@ -124,6 +129,8 @@ def steps(day_first: bool) -> tuple[Step, ...]:
             r"(?:(?:,?\s+|-)(?P<year>\d{4})\b)?", _named),
         sub(rf"(?<![\w.,/])(?P<the>the\s+)?(?P<day_first>\d{{1,2}})(?:st|nd|rd|th)?\s+"
             rf"(?:of\s+)?{month}(?!\w)(?:,?\s+(?P<year>\d{{4}})\b)?", _named),
+        sub(r"(?<=\d)s\s?[-–—]\s?(?='?\d+s\b)", "s to "),
+        sub(r"(?<![\w.])(\d{1,4})\s?((?:A\.?D|B\.?C|B?C\.?E)\b\.?)", _era),
         sub(r"(?<![\w.])(\d{4})\s?'?s\b", _decade),
         sub(r"(?<![\w.])'?(\d0)'?s\b", _decade),
         sub(r"(?<![\w.])([1-4])Q(\d{2})\b", _quarter),

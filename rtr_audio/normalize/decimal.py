@@ -20,10 +20,10 @@ def _dotted(m: re.Match[str]) -> str:
 
 
 def _scaled(m: re.Match[str]) -> str:
-    return f"{number_token_words(m.group(1))} {m.group(2)}"
+    return f"{number_token_words(m.group(1), use_and=False)} {m.group(2)}"
 
 
 STEPS = (
     sub(r"(?<![\d.])\d+(?:\.\d+){2,}(?![\d.])", _dotted),
-    sub(rf"({NUMBER})\s+({_SCALE_WORDS})\b", _scaled),
+    sub(rf"({NUMBER}|(?<![\d.])\.\d+)\s+({_SCALE_WORDS})\b", _scaled),
 )

@@ -12,7 +12,8 @@ import re
 from functools import cache
 
 from rtr_audio.normalize import vocab
-from rtr_audio.normalize.cardinal import NUMBER, number_token_words
+from rtr_audio.normalize.cardinal import NUMBER, number_token_words, number_words
+from rtr_audio.normalize.fraction import fraction_words
 from rtr_audio.normalize.rules import alternation, period_if_final, sub
 
 
@@ -42,11 +43,15 @@ def per_unit(written: str) -> str:
 # Units that are also common words or letters are read as units only when written right after
 # the number or in a compound (no space): "5 in the box", "I have 2 m" stay as written.
 _AMBIGUOUS = frozenset({"in", "m", "s", "d", "h", "g", "l", "w", "min", "mo", "cal"})
+# Letters read as units only with a space or "per": "4s" is "four S", "5d" a code.
+_LETTER_ONLY = frozenset({"s", "d", "h"})
 
 
 def _measure(m: re.Match[str]) -> str:
     number, space, written = m.group("number"), m.group("space"), m.group("unit")
     if written.lower() in _AMBIGUOUS and space and not m.group("per"):
+        return m.group()
+    if written.lower() in _LETTER_ONLY and not space:
         return m.group()
     names = unit_names(written)
     if names is None:
@@ -54,7 +59,15 @@ def _measure(m: re.Match[str]) -> str:
     singular, plural = names
     value = number.replace(",", "")
     one = value in ("1", "1.0") or (space == "-" and not m.group("per"))
-    said = f"{number_token_words(number)} {singular if one else plural}"
+    if "/" in number:
+        head, _, frac = number.rpartition(" ")
+        whole = f"{number_words(int(head))} and " if head else ""
+        num, den = (int(x) for x in frac.split("/"))
+        amount = whole + fraction_words(num, den, article=bool(head) and num == 1)
+    else:
+        amount = number_token_words(value if m.group("scale") else number)
+        amount += f" {m.group('scale')}" if m.group("scale") else ""
+    said = f"{amount} {singular if one else plural}"
     if m.group("per"):
         said += f" per {per_unit(m.group('per'))}"
     return said + period_if_final(m)
@@ -64,7 +77,9 @@ def _measure(m: re.Match[str]) -> str:
 def _pattern() -> re.Pattern[str]:
     units = alternation(list(_units()))
     return re.compile(
-        rf"(?P<number>{NUMBER})(?P<space>\s?|-)(?P<unit>{units})(?![\w²³])"
+        rf"(?P<number>(?<![\d/])(?:\d+\s)?\d+/\d+|{NUMBER})"
+        r"(?:\s(?P<scale>thousand|million|billion|trillion))?"
+        rf"(?P<space>\s?|-)(?P<unit>{units})(?![\w²³])"
         r"(?:/(?P<per>[A-Za-z]{1,4})\b)?\.?",
         re.IGNORECASE,
     )

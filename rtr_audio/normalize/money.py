@@ -29,7 +29,7 @@ def _amount_words(symbol: str, amount: str, scale: str) -> str:
     amount = amount.replace(",", "")
     whole, _, cents = amount.partition(".")
     if scale:
-        return f"{number_token_words(amount)} {scale} {many}"
+        return f"{number_token_words(amount, use_and=False)} {scale} {many}"
     if cents and set(cents[2:]) - {"0"}:
         return f"{number_token_words(amount)} {many}"  # "$1.234": a decimal amount
     cents = (cents + "00")[:2] if cents else ""

@@ -2,9 +2,10 @@
 
 Why this order: typography makes characters plain; electronic addresses, numeric dates and
 telephone numbers are taken whole before any class reads their digits and dots; dates before
-ranges ("Nov. 20–22") and fractions (2016/07/03); times before ranges ("2pm-5pm"); money and
-measures before plain numbers so units agree in number; roman numerals and initialisms last among words, after
-abbreviations have removed their periods; cardinals read whatever digits are left.
+ranges ("Nov. 20–22") and fractions (2016/07/03); times before ranges ("2pm-5pm"); signs,
+money and measures before plain numbers so units agree in number; fractions before ordinals
+("1/4th"); roman numerals and initialisms last among words, after abbreviations have removed
+their periods; cardinals read whatever digits are left.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ def steps(language: str = "en-us") -> tuple[Step, ...]:
         *date.steps(language.lower() in date.DAY_FIRST),
         *telephone.STEPS,
         *time.STEPS,
+        *cardinal.SIGN_STEPS,
         *money.STEPS,
         *range.STEPS,
         *address.STEPS,
@@ -51,8 +53,8 @@ def steps(language: str = "en-us") -> tuple[Step, ...]:
         *roman.STEPS,
         *measure.STEPS,
         *money.RANGE_STEPS,
-        *ordinal.STEPS,
         *fraction.STEPS,
+        *ordinal.STEPS,
         *decimal.STEPS,
         *serial.STEPS,
         *symbols.STEPS,

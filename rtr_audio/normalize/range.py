@@ -23,10 +23,12 @@ def _hyphen(m: re.Match[str]) -> str:
     low, high = m.group(1), m.group(2)
     if _is_year(low) and len(high) == 2 and int(high) > int(low[2:]):
         return f"{year_words(int(low))} to {number_token_words(high)}"  # "1960-80"
+    if m.string[m.end() : m.end() + 3].lstrip().startswith("="):
+        return f"{low} minus {high}"  # "1-2=5"
     rising = int(low) < int(high)
     if rising and (max(len(low), len(high)) <= 3 or (_is_year(low) and _is_year(high))):
         return f"{low} to {high}"
-    if m.group("unit"):
+    if m.group("unit") is not None:
         return f"{low} to {high}"  # "1234-123kg": quantities on both sides
     return f"{number_token_words(low)}, {number_token_words(high)}"
 
@@ -35,6 +37,6 @@ STEPS = (
     sub(r"(?<=\d)\s*[–—]\s*(?=[$£€]?\d)", " to "),
     sub(r"(?<=\d) - (?=[$£€]?\d)", " to "),
     sub(r"(?<=\d)s\s?[-–—]\s?(?='?\d+s\b)", "s to "),
-    sub(r"(?<![\w.,/-])(\d{1,4})-(\d{1,4})(?![\w.,/-]|-\d)(?P<unit>(?=\s?[a-zA-Z°%]))?", _hyphen),
+    sub(r"(?<![\w.,/-])(\d{1,4})-(\d{1,4})(?![\d/-]|[.,]\d)(?P<unit>(?=\s?[a-zA-Z°%]))?", _hyphen),
     sub(r"(?<![\w.])(\d+)\s?x\s?(?=\d)", r"\1 by "),
 )

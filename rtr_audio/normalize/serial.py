@@ -27,5 +27,5 @@ def _code(m: re.Match[str]) -> str:
 STEPS = (
     # "401(k)" is "four oh one k".
     sub(r"\b401\s?\(k\)", "four oh one k"),
-    sub(r"(?<![\w])(?=[^\W_]*\d)(?=[^\W_]*[^\W\d_])[^\W_]{2,30}(?![\w])", _code),
+    sub(r"(?<![\w.])(?=[^\W_]*\d)(?=[^\W_]*[^\W\d_])[^\W_]{2,30}(?![\w])", _code),
 )

@@ -35,7 +35,7 @@ STEPS = (
     sub(r"(?<=[\d\s])-(?=\s?\d+\s?=)", " minus "),
     sub(r"(?<=[\w\s])\s?=\s?(?=[\w\s+-])", " equals "),
     sub(r"(?<=[\d\s])\+\s?(?=\d|[a-z]\b)", " plus "),
-    sub(r"(?<=\d)\s?\+(?!\d)", " plus"),
+    sub(r"(?<=\d)\s?\+(?!\d)", " plus "),
     sub(r"(?<![\w+])\+\s?(?=\d)", " plus "),
     sub(r"(?<=\w)\+\+", " plus plus"),
     sub(r"(?<=\d)\*(?=\d)", " asterisk "),

@@ -81,7 +81,7 @@ def _zones() -> str:
 def _time_steps() -> tuple:
     zone = rf"(?:\s?(?P<zone>(?i:{_zones()})|[ecmp]\.s\.t\.?)\b)?"
     return (
-        sub(rf"(?<![\d:.,])(?P<h>\d{{1,2}})(?::(?P<m>\d{{2}})(?::(?P<s>\d{{2}}))?)?\s?"
+        sub(rf"(?<![\d:.,])(?P<h>\d{{1,2}})(?:[:.](?P<m>\d{{2}})(?::(?P<s>\d{{2}}))?)?\s?"
             rf"{_MERIDIEM}{zone}", _clock, re.IGNORECASE),
         sub(rf"(?<![\d:.,])(?P<h>\d{{1,2}}):(?P<m>\d{{1,2}})(?::(?P<s>\d{{2}}))?"
             rf"(?![\d:])(?P<ap>){zone}", _clock_or_ratio),

@@ -47,6 +47,7 @@ STEPS = (
     lambda text: "".join(" " if unicodedata.category(c) == "Zs" else c for c in text),
     transliterate,
     sub("[‘’‚‛′]", "'"),
+    sub(r"(?<=\d)º", "°"),  # the ordinal indicator typed for a degree sign
     sub(r"(?<=\d)'\s?(\d{1,2})(?:\"|″|'')?(?!\d)", r" feet \1"),  # 5'10" is feet and inches
     # A bare 6' could close a quotation ('call at 5'), so only before a word of size.
     sub(r"(?<=\d)'(?=\s(?:tall|high|long|wide|deep|away)\b)", " feet"),
