@@ -17,6 +17,7 @@ from rtr_audio.normalize.rules import (
     capitalised,
     keep_case,
     period_if_final,
+    spell,
     sub,
     word_after,
     word_before,
@@ -48,7 +49,9 @@ def _expand(m: re.Match[str]) -> str:
     written = m.group()
     said = _table().get(written) or _table().get(written.lower()) or next(
         v for k, v in _table().items() if k.lower() == written.lower())
-    ending = period_if_final(m) if written.endswith(".") else ""
+    # A title's period never ends the sentence: the name follows ("Mrs. Jones").
+    title = said in vocab.words("titles")
+    ending = period_if_final(m) if written.endswith(".") and not title else ""
     return keep_case(written, said) + ending
 
 
@@ -65,7 +68,7 @@ def _abbreviations(text: str) -> str:
 STEPS = (
     sub(r"\b(Dr|St)\b\.?(?=\s|,|$)", _title_or_place),
     _abbreviations,
-    sub(r"(?<![\w.])([ap])\.m\.(?=\s|$)", lambda m: m.group(1).upper() + "-M"
+    sub(r"(?<![\w.])([ap])\.m\.(?=\s|$)", lambda m: spell(m.group(1).upper() + "M")
         + period_if_final(m), re.IGNORECASE),
     sub(r"\bNo\.\s?(?=\d)|#(?=\d)", "number "),
     # Initials "C. S. Lewis" → "C S Lewis": a period after a lone capital is not a stop.

@@ -121,9 +121,9 @@ def steps(day_first: bool) -> tuple[Step, ...]:
         sub(rf"\b((?i:{months}))\.?\s*[–—-]\s*((?i:{months}))\b\.?", _name_range),
         # "Sun" and "Wed" are words too: expand only where a date makes them days.
         sub(rf"\b((?i:{shorts}))\b(?:\.(?=,)|\.?(?=,?\s+(?:\d|(?i:{months})\b)))", _weekday),
-        sub(r"(?<![\d/.-])(?P<y1>\d{4})([-/.])(?P<a>\d{1,2})\2(?P<b>\d{1,2})(?![\d/.-])",
+        sub(r"(?<![\d/.-])(?P<y1>\d{4})([-/.])(?P<a>\d{1,2})\2(?P<b>\d{1,2})(?![\d/-]|\.\d)",
             lambda m: _numeric(m, day_first)),
-        sub(r"(?<![\d/.-])(?P<a>\d{1,2})([-/.])(?P<b>\d{1,2})\2(?P<y2>\d{4}|\d{2})(?![\d/.-])",
+        sub(r"(?<![\d/.-])(?P<a>\d{1,2})([-/.])(?P<b>\d{1,2})\2(?P<y2>\d{4}|\d{2})(?![\d/-]|\.\d)",
             lambda m: _numeric(m, day_first)),
         sub(rf"(?<![\w.]){month}[\s-]+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?![\d:.,]\d|\w)"
             r"(?:(?:,?\s+|-)(?P<year>\d{4})\b)?", _named),

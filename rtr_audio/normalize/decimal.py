@@ -16,7 +16,7 @@ _SCALE_WORDS = r"(?:thousand|million|billion|trillion)"
 
 
 def _dotted(m: re.Match[str]) -> str:
-    return " point ".join(number_token_words(part) for part in m.group().split("."))
+    return " " + " point ".join(number_token_words(part) for part in m.group().split("."))
 
 
 def _scaled(m: re.Match[str]) -> str:

@@ -42,14 +42,14 @@ def per_unit(written: str) -> str:
 
 # Units that are also common words or letters are read as units only when written right after
 # the number or in a compound (no space): "5 in the box", "I have 2 m" stay as written.
-_AMBIGUOUS = frozenset({"in", "m", "s", "d", "h", "g", "l", "w", "min", "mo", "cal"})
+_AMBIGUOUS = frozenset({"in", "m", "s", "d", "h", "g", "l", "w", "mo", "cal"})
 # Letters read as units only with a space or "per": "4s" is "four S", "5d" a code.
 _LETTER_ONLY = frozenset({"s", "d", "h"})
 
 
 def _measure(m: re.Match[str]) -> str:
     number, space, written = m.group("number"), m.group("space"), m.group("unit")
-    if written.lower() in _AMBIGUOUS and space and not m.group("per"):
+    if written.lower() in _AMBIGUOUS and space.isspace() and not m.group("per"):
         return m.group()
     if written.lower() in _LETTER_ONLY and not space:
         return m.group()
@@ -67,7 +67,8 @@ def _measure(m: re.Match[str]) -> str:
     else:
         amount = number_token_words(value if m.group("scale") else number)
         amount += f" {m.group('scale')}" if m.group("scale") else ""
-    said = f"{amount} {singular if one else plural}"
+    joiner = "-" if space == "-" else " "  # "a 10-min practice": an adjective
+    said = f"{amount}{joiner}{singular if one else plural}"
     if m.group("per"):
         said += f" per {per_unit(m.group('per'))}"
     return said + period_if_final(m)

@@ -42,6 +42,7 @@ def steps(language: str = "en-us") -> tuple[Step, ...]:
     return (
         *typography.STEPS,
         *electronic.STEPS,
+        range.DASH_STEP,  # "Nov. 20–22" keeps its day
         *date.steps(language.lower() in date.DAY_FIRST),
         *telephone.STEPS,
         *time.STEPS,

@@ -33,8 +33,8 @@ def _hyphen(m: re.Match[str]) -> str:
     return f"{number_token_words(low)}, {number_token_words(high)}"
 
 
+DASH_STEP = sub(r"(?<=\d)\s*[–—]\s*(?=[$£€]?\d)", " to ")
 STEPS = (
-    sub(r"(?<=\d)\s*[–—]\s*(?=[$£€]?\d)", " to "),
     sub(r"(?<=\d) - (?=[$£€]?\d)", " to "),
     sub(r"(?<=\d)s\s?[-–—]\s?(?='?\d+s\b)", "s to "),
     sub(r"(?<![\w.,/-])(\d{1,4})-(\d{1,4})(?![\d/-]|[.,]\d)(?P<unit>(?=\s?[a-zA-Z°%]))?", _hyphen),

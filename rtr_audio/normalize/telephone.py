@@ -50,7 +50,7 @@ STEPS = (
     # IP addresses: four dotted groups.
     sub(r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w.])", _dotted),
     # 555-123-4567, 555.555.5555, 0800 1111 11: three or more groups.
-    sub(r"(?<![\w.,/-])\d{2,5}(?:([ .-])\d{2,5})\1\d{2,5}(?:\1\d{1,5})*(?![\w/]|[.-]\d)", _phone),
+    sub(r"(?<![\w.,/-])\d{1,5}(?:([ .-])\d{2,5})\1\d{2,5}(?:\1\d{1,5})*(?![\w/]|[.-]\d)", _phone),
     # 116 123, 020 7946: two space-separated groups of three or more digits.
     sub(r"(?<![\w.,/-])\d{3,5} \d{3,5}(?![\w.,/-]|[.-]\d)", _phone),
     # After a dialling word: "call 911", "call or text 988", "Text HOME to 741741".

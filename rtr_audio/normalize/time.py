@@ -45,8 +45,10 @@ def _clock(m: re.Match[str]) -> str:
         said = f"{number_words(hour)} {_minutes_words(int(minutes))}"
     elif meridiem:
         said = number_words(hour)
-    else:
+    elif hour <= 12:
         said = f"{number_words(hour)} o'clock"
+    else:
+        said = f"{number_words(hour)} hundred"  # "twenty-two hundred", not "o'clock"
     ending = period_if_final(m) if not m.group("zone") and not _day_follows(m) else ""
     return f"{said}{meridiem}{_zone(m)}{ending}"
 

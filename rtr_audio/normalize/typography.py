@@ -14,9 +14,12 @@ import unicodedata
 from rtr_audio.normalize.rules import ends_sentence, sub
 
 _VULGAR = {"½": "1/2", "⅓": "1/3", "⅔": "2/3", "¼": "1/4", "¾": "3/4", "⅛": "1/8"}
-# Letters of scripts espeak-ng (en) reads as character names: anything not Latin, Greek
-# letters excepted only when alone (a math symbol "π" keeps its name).
-_OTHER_SCRIPT = re.compile(r"[^\W\d_A-Za-z\u00c0-\u024f\u1e00-\u1eff\U000f0000-\U000fffff]+")
+# Letters of scripts espeak-ng (en) reads as character names: any letter that is not Latin.
+# Number forms (½, ², Ⅳ) are word characters too, and are read by their own classes.
+_OTHER_SCRIPT = re.compile(
+    r"(?:(?![A-Za-z\u00aa-\u00be\u00c0-\u024f\u1e00-\u1eff\u2070-\u218f\u2460-\u24ff"
+    r"\U000f0000-\U000fffff])[^\W\d_])+"
+)
 
 
 def other_script_words(text: str) -> list[str]:
