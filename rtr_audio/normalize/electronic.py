@@ -64,5 +64,5 @@ STEPS = (
     sub(rf"\b(?:https?|file)://\S+?{_TAIL}", _url, re.IGNORECASE),
     sub(rf"(?<![\w.@])www\.\S+?{_TAIL}", _url, re.IGNORECASE),
     # "example.com/help": a bare domain with a path or a common top-level domain.
-    sub(rf"(?<![\w.@/])[a-z][\w-]*\.(?:com|org|net|edu|gov|io)(?:/\S*?)?{_TAIL}", _url),
+    sub(rf"(?<![\w.@/-])[a-z][\w-]*\.(?:com|org|net|edu|gov|io)(?:/\S*?)?{_TAIL}", _url),
 )

@@ -40,12 +40,23 @@ def _keep_char(ch: str) -> bool:
     return unicodedata.category(ch)[0] in "LM" or ch in " .,?!;:'()-" or ord(ch) >= SLOT_BASE
 
 
+# Text that is only ASCII letters and the kept punctuation needs no per-character look.
+_PLAIN = re.compile(r"[A-Za-z .,?!;:'()-]*")
+
+
+def _keep_speakable(text: str) -> str:
+    """Every character the engine would name (a symbol left over) becomes a space."""
+    if _PLAIN.fullmatch(text):
+        return text
+    return "".join(ch if _keep_char(ch) else " " for ch in text)
+
+
 STEPS = (
     sub(r"\s*(?:--+|[—–―]|\s-\s)\s*", ", "),
     # Anchored at the start of a letter run, so a long run is scanned once (linear).
     sub(r"(?<![^\W\d_])([^\W\d_]+)/(?=[^\W\d_])([^\W\d_]+)", _slash),
     sub(r"_", " "),
-    lambda text: "".join(ch if _keep_char(ch) else " " for ch in text),
+    lambda text: _keep_speakable(text),
     lambda text: " ".join(text.split()),
     sub(r"\(\s*\)", ""),
     lambda text: _drop_unpaired(text, "(", ")"),

@@ -41,13 +41,20 @@ def _latin(text: str) -> str:
     return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text)
 
 
+def _plain_spaces(text: str) -> str:
+    """No-break, thin and other Unicode spaces (category Zs) become plain spaces."""
+    if text.isascii():
+        return text
+    return "".join(" " if unicodedata.category(c) == "Zs" else c for c in text)
+
+
 def _ellipsis(m: re.Match[str]) -> str:
     """A trailing ellipsis is a full stop; one inside a sentence is a comma-sized pause."""
     return ". " if ends_sentence(m.string, m.end()) else ", "
 
 
 STEPS = (
-    lambda text: "".join(" " if unicodedata.category(c) == "Zs" else c for c in text),
+    _plain_spaces,
     transliterate,
     sub("[‘’‚‛′]", "'"),
     sub(r"(?<=\d)º", "°"),  # the ordinal indicator typed for a degree sign
