@@ -161,7 +161,17 @@ def to_spoken(text: str, language: str = "en-us") -> str:
 # --------------------------------------------------------------------------- sentences
 
 # Abbreviations whose period never ends a sentence before a capitalised word (titles, Latin).
-_NEVER_FINAL = frozenset(_word_list("dr mr mrs ms prof st mt e.g i.e vs cf approx a.k.a"))
+_NEVER_FINAL = frozenset(
+    _word_list("dr mr mrs ms prof st mt e.g i.e vs cf approx a.k.a u.s u.k e.u ph.d jr sr")
+)
+# "at 7 a.m. Monday", "10 a.m. PST": a time's "a.m." before a day, month or time zone does
+# not end the sentence.
+_BEFORE_DATES = frozenset(_word_list("a.m p.m"))
+_DATE_WORD = re.compile(
+    r"(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?\b|(?:January|February|March|"
+    r"April|May|June|July|August|September|October|November|December)\b"
+    r"|[ECMP][SD]T\b|GMT\b|UTC\b|BST\b|CES?T\b"
+)
 # Abbreviations that precede numbers: "Nov. 20", "No. 5", "p. 12", "vol. 2".
 _BEFORE_NUMBERS = frozenset(
     _word_list("jan feb mar apr jun jul aug sep sept oct nov dec no nos p pp vol ch fig")
@@ -185,6 +195,8 @@ def _is_sentence_end(text: str, m: re.Match[str]) -> bool:
         return True
     token = word.group(1).lstrip("\"'“‘([").lower()
     if token in _NEVER_FINAL or (first.isdigit() and token in _BEFORE_NUMBERS):
+        return False
+    if token in _BEFORE_DATES and _DATE_WORD.match(text, following.start(1)):
         return False
     return not re.fullmatch(r"[A-Z]", word.group(1).lstrip("\"'“‘(["))  # "J. K. Rowling"
 

@@ -29,7 +29,7 @@ def house_number_words(digits: str) -> str:
     return number_words(n, use_and=False)
 
 
-_NAME_WORD = r"(?:(?:[A-Z][a-z]+|\d{1,3}(?:st|nd|rd|th))\s)"
+_NAME_WORD = r"(?:(?:[A-Z][a-z]+\.?|\d{1,3}(?:st|nd|rd|th))\s)"
 _DIRECTIONS = {"N": "North", "S": "South", "E": "East", "W": "West"}
 
 

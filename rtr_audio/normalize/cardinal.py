@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from rtr_audio.normalize import vocab
 from rtr_audio.normalize.rules import sub
 
 ONES = (
@@ -120,7 +121,15 @@ def _number(m: re.Match[str]) -> str:
 
 
 SIGN_STEPS = (sub(r"(?<![\w.,)])[-−](?=\.?\d)", "minus "),)
+def _counted(m: re.Match[str]) -> str:
+    """"Chapter 01" is "Chapter one": after a counting word a zero pad is typography."""
+    if m.group(1).lower() not in vocab.words("counted_by_roman"):
+        return m.group()
+    return f"{m.group(1)} {number_words(int(m.group(2)))}"
+
+
 STEPS = (
+    sub(r"\b([A-Za-z]+)\s+(0+\d{1,3})\b(?![.,:/]\d)", _counted),
     sub(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)", " "),  # "4.4x", "MP3"
     sub(rf"{NUMBER}|(?<![\d.])\.\d+", _number),
     sub(r"\d", lambda m: f" {ONES[int(m.group())]} "),  # anything that slipped through

@@ -34,8 +34,9 @@ def _piece(piece: str, last: bool) -> str:
     return piece
 
 
-def address_words(text: str) -> str:
-    """An address read part by part: letters runs, digits one by one, symbols by name."""
+def address_words(text: str, domain: bool = True) -> str:
+    """An address read part by part: letters runs, digits one by one, symbols by name; in a
+    ``domain`` the last part after a dot is a top-level domain or a file type."""
     parts = re.findall(r"[A-Za-z0-9]+|[^A-Za-z0-9]", text)
     words = []
     for i, part in enumerate(parts):
@@ -43,13 +44,13 @@ def address_words(text: str) -> str:
             words.append(_NAMED[part])
         elif part.isalnum():
             after_dot = i > 0 and parts[i - 1] == "."
-            last = after_dot and (i + 1 == len(parts) or parts[i + 1] in "/")
+            last = domain and after_dot and (i + 1 == len(parts) or parts[i + 1] in "/")
             words.append(_piece(part, last))
     return " ".join(words)
 
 
 def _email(m: re.Match[str]) -> str:
-    return f"{address_words(m.group(1))} at {address_words(m.group(2))}"
+    return f"{address_words(m.group(1), domain=False)} at {address_words(m.group(2))}"
 
 
 def _url(m: re.Match[str]) -> str:

@@ -50,7 +50,15 @@ _CAPS_TOKEN = re.compile(
 
 
 def _units(part: str) -> list[str]:
-    return list(part) if len(part) > 1 and is_initialism(part) else [part]
+    """Letters of an initialism; a word in capitals in lower case ("GO" → "go"), so that no
+    engine takes it for letters (the capitals' emphasis is not something espeak-ng can say)."""
+    if len(part) <= 1:
+        return [part]
+    if is_initialism(part):
+        return list(part)
+    if part in vocab.words("capitals_words"):
+        return [part]  # "NASA", "OK": engines say these as words
+    return [part.lower() if part.lower() in _dictionary() else part.capitalize()]
 
 
 def _spell_token(m: re.Match[str]) -> str:
@@ -59,7 +67,7 @@ def _spell_token(m: re.Match[str]) -> str:
         return m.group()  # a letter, or letters already spelled ("A-M")
     units = [unit for part in parts for unit in _units(part)]
     if len(units) == len(parts):
-        return m.group()  # words: "GO", "NASA", "C-SECTION"
+        return "-".join(units) + suffix  # words: "go", "NASA", "c-section"
     # espeak reads "P D Fs" as "P D F S" but "P D F's" as "P D F-s": plurals get 's.
     return spell(units) + ("'s" if suffix else "")
 
