@@ -185,6 +185,10 @@ def check(scripts_dir: Path, out_dir: Path, engine: str | None, verbose: bool) -
         click.echo(line, err=True)
     if feed_problems:
         sys.exit(1)
+    from rtr_audio.spoken import reading_warnings
+
+    for warning in reading_warnings(project):
+        click.echo(str(warning), err=True)
     click.echo(f"OK: show.yml and {len(project.scripts)} scripts are valid")
 
 

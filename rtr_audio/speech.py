@@ -140,6 +140,12 @@ def _protect(text: str) -> tuple[str, list[str]]:
     return re.sub(pattern, slot, text), kept
 
 
+def without_lexicon_replacements(text: str) -> str:
+    """``Lexicon.apply`` output with the writer's replacements taken out (for checks that
+    look only at what the normaliser will read)."""
+    return re.sub(f"{_LEX_OPEN}[^{_LEX_OPEN}{_LEX_CLOSE}]*{_LEX_CLOSE}", " ", text)
+
+
 def _restore(text: str, kept: list[str]) -> str:
     for i, value in enumerate(kept):
         text = text.replace(chr(_SLOT_BASE + i), value)

@@ -10,13 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rtr_audio import speech
-from rtr_audio.errors import InputError
+from rtr_audio.errors import InputError, Problem
 from rtr_audio.files import read_text
 from rtr_audio.plan import spoken_heading
 from rtr_audio.script import Speech, parse_script
 from rtr_audio.settings import load_settings
+
+if TYPE_CHECKING:
+    from rtr_audio.project import Project
 
 
 @dataclass(frozen=True)
@@ -72,3 +76,25 @@ def file_lines(path: Path) -> list[str]:
     if text is None:
         raise InputError(problems)
     return text.split("\n")[:-1] if text.endswith("\n") else text.split("\n")
+
+
+def reading_warnings(project: Project) -> list[Problem]:
+    """``path:line`` warnings for words in another script (Hebrew, Cyrillic, Chinese…) that
+    the lexicon does not cover: they are read as transliterated, which may not be what the
+    writer wants."""
+    from rtr_audio.normalize.typography import other_script_words, transliterate
+
+    found = []
+    for script in project.scripts:
+        for block in script.blocks:
+            for part in block.parts:
+                if not isinstance(part, Speech):
+                    continue
+                text, _ = project.lexicon.apply(speech.clean_markup(part.text))
+                text = speech.without_lexicon_replacements(text)
+                for word in dict.fromkeys(other_script_words(text)):
+                    found.append(Problem(script.path, part.line, (
+                        f"warning: `{word}` is not in Latin letters; it will be read as "
+                        f"\"{transliterate(word)}\". To choose the reading, add it to "
+                        f"lexicon.yml, e.g. `{word}: how to say it`")))
+    return found
