@@ -28,8 +28,6 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-import yaml
-
 from rtr_audio.errors import Problem
 from rtr_audio.files import read_text
 from rtr_audio.normalize import normalize
@@ -37,7 +35,6 @@ from rtr_audio.normalize.cardinal import number_words, year_words
 from rtr_audio.normalize.ordinal import ordinal_words
 from rtr_audio.normalize.rules import WINDOW as _WINDOW
 from rtr_audio.normalize.tidy import SLOT_BASE as _SLOT_BASE
-from rtr_audio.yamlsrc import load_mapping
 
 __all__ = [
     "MAX_WORDS",
@@ -287,6 +284,9 @@ class Lexicon:
         text, problems = read_text(path)  # UTF-8 and NUL checks with a line, BOM and CRLF
         if text is None:
             return cls(), problems
+        # Imported here: YAML is needed only to read the lexicon, not to normalise text.
+        from rtr_audio.yamlsrc import load_mapping
+
         located, problems = load_mapping(text, path)
         if located is None:
             return cls(), problems
@@ -357,6 +357,8 @@ def _typed_key_problems(text: str, path: Path) -> dict[int, Problem]:
     """Keys YAML reads as something other than text (``yes:``, ``1984:``), by line.
 
     ``load_mapping`` turns keys into strings, so the node tags are re-read here."""
+    import yaml
+
     node = yaml.compose(text, Loader=yaml.SafeLoader)
     found: dict[int, Problem] = {}
     if not isinstance(node, yaml.MappingNode):

@@ -89,8 +89,16 @@ def steps(language: str = "en-us") -> tuple[Step, ...]:
 def normalize(text: str, language: str = "en-us") -> str:
     """Written text → what the engine says: numbers, dates, abbreviations, symbols and
     initialisms in words. Each step is linear in the length of ``text``."""
+    found: dict[re.Pattern[str], bool] = {}  # trigger results while the text is unchanged
     for trigger, rules in stages(language):
-        if trigger is None or trigger.search(text):
-            for step in rules:
-                text = step(text)
+        if trigger is not None:
+            if trigger not in found:
+                found[trigger] = trigger.search(text) is not None
+            if not found[trigger]:
+                continue
+        before = text
+        for step in rules:
+            text = step(text)
+        if text != before:
+            found.clear()
     return text
