@@ -67,6 +67,18 @@ def test_no_letter_names_and_no_digits_reach_the_engine() -> None:
     assert not re.search(r"\d|HEBREW|LETTER", said), said
 
 
+_HUGE = "9" * 5000  # int() refuses strings over 4,300 digits: no rule may call it on one
+
+
+@pytest.mark.parametrize("text", [
+    _HUGE, f"${_HUGE}", f"${_HUGE}.50", f"{_HUGE}kg", f"{_HUGE}th", f"-{_HUGE}",
+    f"$1,{'000,' * 2000}000", f"{_HUGE}:00", f"call {_HUGE}", f"{_HUGE} million",
+])
+def test_numbers_of_thousands_of_digits_are_read_as_digits(text: str) -> None:
+    said = " ".join(engine_texts(text))
+    assert said.count("nine") >= 4000 or said.count("zero") >= 4000
+
+
 # Inputs that made the old normaliser quadratic (145 s for 100,000 characters), and more
 # runs of the characters the rules repeat over. Linear rules need about a second each here;
 # a quadratic one would need many minutes, far past the subprocess timeout.

@@ -2,7 +2,8 @@
 "¥30b" → "thirty billion yen", "$150/hr" → "one hundred and fifty dollars per hour".
 
 Currencies live in ``data/currencies.tsv``. Amounts with more than two decimals that are not
-zeros are read as decimals ("$1.234" → "one point two three four dollars").
+zeros are read as decimals ("$1.234" → "one point two three four dollars"), and amounts too long
+to say as a number (over ``cardinal.MAX_DIGITS`` digits) digit by digit.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 from functools import cache
 
 from rtr_audio.normalize import vocab
-from rtr_audio.normalize.cardinal import NUMBER, number_token_words, number_words
+from rtr_audio.normalize.cardinal import MAX_DIGITS, NUMBER, number_token_words, number_words
 from rtr_audio.normalize.measure import per_unit
 from rtr_audio.normalize.rules import alternation, sub
 
@@ -30,7 +31,7 @@ def _amount_words(symbol: str, amount: str, scale: str) -> str:
     whole, _, cents = amount.partition(".")
     if scale:
         return f"{number_token_words(amount, use_and=False)} {scale} {many}"
-    if cents and set(cents[2:]) - {"0"}:
+    if len(whole) > MAX_DIGITS or (cents and set(cents[2:]) - {"0"}):
         return f"{number_token_words(amount)} {many}"  # "$1.234": a decimal amount
     cents = (cents + "00")[:2] if cents else ""
     if cents and not sub_one:
