@@ -24,7 +24,18 @@ def _code(m: re.Match[str]) -> str:
     return " ".join(out)
 
 
+def _hyphenated(m: re.Match[str]) -> str:
+    """"133-ABC", "1-413-te-b": a code's numbers are said without "and"."""
+    return "-".join(
+        (digits_words(part) if len(part) > 3 or (part.startswith("0") and len(part) > 1)
+         else number_words(int(part), use_and=False)) if part.isdigit() else part
+        for part in m.group().split("-"))
+
+
 STEPS = (
+    # Hyphen-joined parts, some letters and some digits: a code, not a range or a sum.
+    sub(r"(?<![\w.-])(?=[\w-]*[^\W\d_])(?=[\w-]*\d)\w{1,12}(?:-\w{1,12}){1,8}(?![\w-])",
+        _hyphenated),
     # "401(k)" is "four oh one k".
     sub(r"\b401\s?\(k\)", "four oh one k"),
     sub(r"(?<![\w.])(?=[^\W_]*\d)(?=[^\W_]*[^\W\d_])[^\W_]{2,30}(?![\w])", _code),
