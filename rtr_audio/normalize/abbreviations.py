@@ -45,10 +45,18 @@ def _table() -> dict[str, str]:
     return vocab.mapping("abbreviations")
 
 
+@cache
+def _folded() -> dict[str, str]:
+    """Readings by lower-case written form (the first row wins: "Mr." before "mr.")."""
+    folded: dict[str, str] = {}
+    for written, said in _table().items():
+        folded.setdefault(written.lower(), said)
+    return folded
+
+
 def _expand(m: re.Match[str]) -> str:
     written = m.group()
-    said = _table().get(written) or _table().get(written.lower()) or next(
-        v for k, v in _table().items() if k.lower() == written.lower())
+    said = _table().get(written) or _folded()[written.lower()]
     # A title's period never ends the sentence: the name follows ("Mrs. Jones").
     title = said in vocab.words("titles")
     ending = period_if_final(m) if written.endswith(".") and not title else ""
