@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 from rtr_audio import speech
 from rtr_audio.errors import InputError, Problem
 from rtr_audio.files import read_text
-from rtr_audio.plan import spoken_heading
 from rtr_audio.script import Speech, parse_script
 from rtr_audio.settings import load_settings
 
@@ -56,6 +55,9 @@ def script_clips(path: Path) -> Iterator[Clip]:
     (``show.yml`` and ``lexicon.yml`` beside it, when they are there and valid).
 
     Raises InputError when the script itself has problems."""
+    # Imported here: planning loads numpy and the renderer, which --text and --file never need.
+    from rtr_audio.plan import spoken_heading
+
     settings, _ = load_settings(path.parent / "show.yml")
     lexicon, _ = speech.Lexicon.load(path.parent / "lexicon.yml")
     script, problems = parse_script(path, settings)
