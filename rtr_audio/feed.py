@@ -114,7 +114,7 @@ def _channel(fg: FeedGenerator, show: ShowSettings, base: str, last_build: dt.da
     # Order matters: feedgen makes the *last* link the RSS <link>, which must be the website.
     fg.link(href=feed_url, rel="self", type="application/rss+xml")
     fg.link(href=show.website or base, rel="alternate")
-    fg.description(xml_text(show.description))
+    fg.description(xml_text(plain_text(show.description)))
     fg.language(show.language)
     if show.copyright:
         fg.copyright(xml_text(show.copyright))
@@ -140,7 +140,7 @@ def _itunes_channel(fg: FeedGenerator, show: ShowSettings, cover: str) -> None:
         {"cat": show.category, **({"sub": show.subcategory} if show.subcategory else {})}
     )
     podcast.itunes_type(show.type)  # serial: apps offer the oldest episode first
-    podcast.itunes_summary(xml_text(show.description))
+    podcast.itunes_summary(xml_text(plain_text(show.description)))
 
 
 def _item(fg: FeedGenerator, show: ShowSettings, base: str, episode: BuiltEpisode) -> None:

@@ -25,7 +25,7 @@ import jinja2
 from markupsafe import Markup
 
 from rtr_audio.model import BuiltEpisode, Cue
-from rtr_audio.notes import notes_html
+from rtr_audio.notes import notes_html, plain_text
 from rtr_audio.script import Script
 from rtr_audio.settings import ShowSettings
 from rtr_audio.speech import clean_markup
@@ -83,7 +83,7 @@ def render_page(show: ShowSettings, episodes: list[BuiltEpisode], feed_url: str)
         show=show,
         feed_url=feed_url,
         cover=COVER_FILE,
-        summary=_first_paragraph(show.description),
+        summary=plain_text(_first_paragraph(show.description)),
         description=Markup(notes_html(show.description)),
         # The show's footer says it in the author's words; our default only fills its absence.
         care=Markup(notes_html(show.show_notes_footer) or f"<p>{DEFAULT_CARE}</p>"),

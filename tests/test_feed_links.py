@@ -84,6 +84,19 @@ def test_notes_links_are_real_in_content_encoded_and_the_description_stays_plain
     assert "<b>no markup</b>" in raw  # plain text, as written, not turned into markup
 
 
+def test_a_markdown_link_in_the_show_description_is_plain_in_the_feed_and_a_link_on_the_page(
+) -> None:
+    show = make_show(description="Helplines: [a directory](https://findahelpline.com).")
+    channel = feedparser.parse(build_feed(show, episodes())).feed
+    assert channel.description == "Helplines: a directory (https://findahelpline.com)."
+    raw = etree.fromstring(build_feed(show, episodes()))
+    assert raw.xpath("channel/itunes:summary/text()", namespaces=NS) == [channel.description]
+    page = lxml.html.document_fromstring(render_page(show, episodes(), BASE + "feed.xml"))
+    assert page.xpath("//meta[@name='description']/@content") == [channel.description]
+    assert page.xpath("//header//div[@class='description']//a/@href") == [
+        "https://findahelpline.com"]
+
+
 def test_the_host_is_a_podcast_person() -> None:
     root = etree.fromstring(linked_feed())
     (person,) = root.xpath("channel/podcast:person", namespaces=NS)
