@@ -3,15 +3,21 @@
 # Usage: tools/setup-system.sh [--test]
 #   espeak-ng  the voice pyttsx3 drives on Linux
 #   ffmpeg     MP3 encoding (pydub and rtr-audio call it), ffprobe for the tests
+#   rclone     `rtr-audio publish`: one tool for S3, WebDAV, SFTP, FTP… (Debian 12 has 1.60;
+#              publish needs >= 1.52 for --header-upload, --files-from-raw, backend features)
 #   chromium   (--test) the real browser the show-page tests drive
+#   openssh-server, openssh-client (--test) a local sshd the publish tests upload to over SFTP
 set -euo pipefail
 
 need=()
 command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
 { command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1; } || need+=(ffmpeg)
 python3 -c "import venv, ensurepip" >/dev/null 2>&1 || need+=(python3-venv)
+command -v rclone >/dev/null 2>&1 || need+=(rclone)
 if [ "${1:-}" = "--test" ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  { [ -x /usr/sbin/sshd ] || command -v sshd >/dev/null 2>&1; } || need+=(openssh-server)
+  { command -v ssh-keygen >/dev/null 2>&1 && command -v ssh >/dev/null 2>&1; } || need+=(openssh-client)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 

@@ -1,0 +1,589 @@
+"""Publish a built show to any rclone remote in an order that never breaks a listener's feed.
+
+rclone (https://rclone.org/) speaks to S3 and its compatibles, R2, B2, GCS, Azure Blob, WebDAV,
+SFTP, FTP and a local path with one syntax, ``remote:path``; credentials stay in rclone's own
+configuration file or its ``RCLONE_CONFIG_<NAME>_<KEY>`` environment variables and are never read
+or printed here. Every call goes through the ``rclone`` program.
+
+The order (each step starts only when the one before it succeeded):
+
+1. new and changed episode files and sidecars (versioned names: a new version is a new name,
+   so the feed on the remote never names a file that is still being written);
+2. the cover and the page;
+3. the feed, last, uploaded under a temporary name and moved into place server-side where the
+   backend can move (local, SFTP, WebDAV, FTP…); object stores (S3…) write whole objects anyway;
+4. only then, files that no feed names any more, once past the grace period (``keep_previous``
+   in show.yml when the settings have it, otherwise at once).
+
+A small record in ``<out>/.cache/publish.json`` remembers, per destination, what was uploaded
+(sha256 of the unversioned files) and since when each remote file has not been named; a damaged
+record is read as empty, which only costs re-uploading the few unversioned files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from lxml import etree
+
+from rtr_audio.errors import RtrError, ToolMissing
+from rtr_audio.files import atomic_write
+
+FEED = "feed.xml"
+PAGE = "index.html"  # as written by build.publish_show
+COVER = "cover.jpg"
+EPISODES = "episodes"
+STATE_NAME = "publish.json"
+TEMP_SUFFIX = ".rtr-publish.tmp"
+
+# Versioned episode files: ``episodes/<slug>.<8 hex of the content key>.<ext>`` (build._files).
+VERSIONED = re.compile(r"^episodes/[^/]+\.[0-9a-f]{8}\.(mp3|vtt|srt|chapters\.json)$")
+
+# Cache lifetimes. A versioned file never changes under its name: a year and `immutable`
+# (RFC 8246). The feed, page and cover keep their names, so caches must ask again soon: apps poll
+# feeds hourly at most, and five minutes keeps a CDN from serving a stale feed for long.
+IMMUTABLE = "public, max-age=31536000, immutable"
+SHORT = "public, max-age=300"
+
+# Media types: RSS Advisory Board (application/rss+xml), RFC 3003 (audio/mpeg), W3C WebVTT
+# (text/vtt), the Podcasting 2.0 namespace for transcripts (application/x-subrip) and chapters
+# (application/json+chapters).
+CONTENT_TYPES: dict[str, str] = {
+    ".mp3": "audio/mpeg", ".xml": "application/rss+xml", ".vtt": "text/vtt",
+    ".srt": "application/x-subrip", ".chapters.json": "application/json+chapters",
+    ".json": "application/json", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+    ".png": "image/png", ".html": "text/html; charset=utf-8", ".css": "text/css",
+    ".js": "text/javascript", ".txt": "text/plain; charset=utf-8",
+}
+_SECRET_KEY = re.compile(r"(pass|secret|key|token|auth|sas|credentials)", re.IGNORECASE)
+_LOG_PREFIX = re.compile(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d (?:[A-Z]+\s*:\s*)?")
+
+
+class PublishError(RtrError):
+    """The show could not be published (bad DEST, rclone failure, nothing built)."""
+
+
+@dataclass(frozen=True)
+class Headers:
+    """The HTTP headers one file is uploaded with (where the backend stores headers)."""
+
+    content_type: str
+    cache_control: str
+
+    def flags(self) -> list[str]:
+        return ["--header-upload", f"Content-Type: {self.content_type}",
+                "--header-upload", f"Cache-Control: {self.cache_control}"]
+
+
+def headers_for(path: str) -> Headers:
+    """Content type and cache lifetime for a published path (``episodes/x.1a2b3c4d.mp3``)."""
+    name = path.rsplit("/", 1)[-1]
+    suffix = ".chapters.json" if name.endswith(".chapters.json") else Path(name).suffix.lower()
+    content_type = CONTENT_TYPES.get(suffix, "application/octet-stream")
+    if suffix == ".xml" and path != FEED:
+        content_type = "application/xml"
+    return Headers(content_type, IMMUTABLE if VERSIONED.match(path) else SHORT)
+
+
+# ---- what the built show holds ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LocalFile:
+    path: str  # relative, with forward slashes
+    size: int  # bytes
+    sha256: str | None  # only for unversioned files, whose content can change under one name
+
+
+@dataclass(frozen=True)
+class BuiltShow:
+    """The published files of an output folder and what its feed names."""
+
+    out: Path
+    files: dict[str, LocalFile]
+    named: frozenset[str]  # paths the feed names, relative to the base_url it was built for
+    base_url: str  # the base_url the feed was built for (its atom:link rel="self")
+    warnings: tuple[str, ...]
+
+
+def read_built_show(out: Path, expected_base_url: str | None = None) -> BuiltShow:
+    """Read ``out``: the feed's URLs and every published file (not ``.cache/``, no dotfiles).
+
+    Files under ``episodes/`` that the feed does not name (previous versions kept locally) are not
+    published. Raises PublishError when there is no feed or it names a file that is missing.
+    """
+    feed_path = out / FEED
+    if not feed_path.is_file():
+        raise PublishError(f"{feed_path}: not found: build the show first (rtr-audio build "
+                           f"--out {out})")
+    base_url, urls = feed_urls(feed_path)
+    named, warnings = _relative_paths(urls, base_url, feed_path)
+    if expected_base_url and expected_base_url != base_url:
+        warnings.append(f"{feed_path}: built for {base_url} but show.yml's base_url is "
+                        f"{expected_base_url}: run rtr-audio build first")
+    files: dict[str, LocalFile] = {}
+    for path in _published_files(out):
+        rel = path.relative_to(out).as_posix()
+        if rel.startswith(f"{EPISODES}/") and rel not in named:
+            continue
+        digest = None if VERSIONED.match(rel) else _sha256(path)
+        files[rel] = LocalFile(rel, path.stat().st_size, digest)
+    missing = sorted(named - set(files))
+    if missing:
+        raise PublishError(f"{feed_path}: names {missing[0]}, which is not in {out} "
+                           f"({len(missing)} missing): run rtr-audio build again")
+    return BuiltShow(out, files, frozenset(named), base_url, tuple(warnings))
+
+
+def feed_urls(feed_path: Path) -> tuple[str, list[str]]:
+    """The base URL the feed was built for, and every file URL it names.
+
+    The base is the feed's own ``atom:link rel="self"`` minus ``feed.xml``; the files are the
+    enclosures, ``podcast:transcript``, ``podcast:chapters``, ``itunes:image`` and ``image/url``.
+    """
+    try:
+        root = etree.parse(str(feed_path), etree.XMLParser(resolve_entities=False)).getroot()
+    except (etree.XMLSyntaxError, OSError) as exc:
+        raise PublishError(f"{feed_path}: not a readable feed ({exc}): run rtr-audio build "
+                           "again") from None
+    ns = {"atom": "http://www.w3.org/2005/Atom",
+          "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
+          "podcast": "https://podcastindex.org/namespace/1.0"}
+    selves = root.xpath("/rss/channel/atom:link[@rel='self']/@href", namespaces=ns)
+    if not selves:
+        raise PublishError(f"{feed_path}: has no atom:link rel=\"self\": run rtr-audio build "
+                           "again")
+    base_url = str(selves[0]).rsplit("/", 1)[0] + "/"
+    found = root.xpath(
+        "//enclosure/@url | //podcast:transcript/@url | //podcast:chapters/@url"
+        " | //itunes:image/@href | /rss/channel/image/url/text()", namespaces=ns)
+    return base_url, sorted({str(url).strip() for url in found})
+
+
+def _relative_paths(urls: Iterable[str], base_url: str,
+                    feed_path: Path) -> tuple[set[str], list[str]]:
+    named: set[str] = set()
+    outside: list[str] = []
+    for url in urls:
+        if url.startswith(base_url) and len(url) > len(base_url):
+            named.add(unquote(urlparse(url).path)[len(unquote(urlparse(base_url).path)):])
+        else:
+            outside.append(url)
+    warnings = []
+    if outside:
+        warnings.append(f"{feed_path}: {len(outside)} URLs don't point under the base_url it "
+                        f"was built for ({base_url}), e.g. {outside[0]}")
+    host = urlparse(base_url).hostname or ""
+    if host in ("localhost", "::1") or host.startswith("127.") or host.endswith(".localhost"):
+        warnings.append(f"{feed_path}: built for {base_url}, which only this computer can reach: "
+                        "build with --base-url https://… (where DEST is served) before "
+                        "publishing to listeners")
+    return named, warnings
+
+
+def _published_files(out: Path) -> Iterable[Path]:
+    """Every file under ``out`` except dotfiles and dot-folders (``.cache/``, ``.keep``, temps)."""
+    for root, dirs, names in os.walk(out):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(names):
+            if not name.startswith("."):
+                yield Path(root) / name
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+# ---- the publish record ----------------------------------------------------------------------
+
+@dataclass
+class Record:
+    """What this output folder last published to one destination (``.cache/publish.json``).
+
+    ``uploaded``: path → {"size": bytes, "sha256": hex or None}, files we put there;
+    ``unnamed_since``: path → ISO 8601 UTC time a remote file was first seen unnamed.
+    """
+
+    uploaded: dict[str, dict[str, Any]] = field(default_factory=dict)
+    unnamed_since: dict[str, str] = field(default_factory=dict)
+
+
+def load_record(path: Path, dest: str) -> Record:
+    """The record for ``dest``; anything unreadable or malformed counts as no record."""
+    try:
+        data = json.loads(path.read_text())
+        entry = data["destinations"][dest]
+        uploaded = {str(k): {"size": int(v["size"]), "sha256": v.get("sha256")}
+                    for k, v in entry.get("uploaded", {}).items()
+                    if isinstance(v, dict) and isinstance(v.get("size"), int)}
+        since = {str(k): v for k, v in entry.get("unnamed_since", {}).items()
+                 if isinstance(v, str) and _parse_time(v) is not None}
+        return Record(uploaded, since)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return Record()
+
+
+def save_record(path: Path, dest: str, record: Record) -> None:
+    """Write ``record`` for ``dest`` atomically, keeping other destinations' records."""
+    try:
+        data = json.loads(path.read_text())
+        destinations = data["destinations"] if isinstance(data["destinations"], dict) else {}
+    except (OSError, ValueError, TypeError, KeyError):
+        destinations = {}
+    destinations[dest] = {"uploaded": record.uploaded, "unnamed_since": record.unnamed_since}
+    atomic_write(path, json.dumps({"version": 1, "destinations": destinations},
+                                  indent=1, sort_keys=True).encode())
+
+
+def _parse_time(text: str) -> dt.datetime | None:
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return value if value.tzinfo else None
+
+
+# ---- rclone ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RemoteFile:
+    path: str
+    size: int
+
+
+class Rclone:
+    """The ``rclone`` program against one destination ``remote:path`` (or a local path)."""
+
+    def __init__(self, dest: str, program: str | None = None):
+        found = program or shutil.which("rclone")
+        if not found:
+            raise ToolMissing("rclone is not installed: run tools/setup-system.sh or "
+                              "`apt-get install rclone` (see README)")
+        self.program = found
+        self.dest = dest.rstrip("/") if dest.rstrip("/") else dest
+
+    def target(self, rel: str = "") -> str:
+        if not rel:
+            return self.dest
+        sep = "" if self.dest.endswith(":") else "/"
+        return f"{self.dest}{sep}{rel}"
+
+    def run(self, args: list[str], doing: str, ok_codes: tuple[int, ...] = (0,)) -> str:
+        """Run ``rclone ARGS`` quietly; a failure becomes one PublishError line."""
+        try:
+            done = subprocess.run([self.program, "-q", *args], capture_output=True, text=True,
+                                  stdin=subprocess.DEVNULL)
+        except OSError as exc:
+            raise PublishError(f"rclone could not start: {exc}") from None
+        if done.returncode not in ok_codes:
+            raise PublishError(f"rclone could not {doing} {display_dest(self.dest)}: "
+                               f"{rclone_reason(done.stderr)}")
+        if done.returncode != 0:
+            return ""
+        return done.stdout
+
+    def can_move(self) -> bool:
+        """Whether the backend moves files server-side (``rclone backend features``)."""
+        raw = self.run(["backend", "features", self.target()], "reach")
+        try:
+            return bool(json.loads(raw)["Features"]["Move"])
+        except (ValueError, KeyError, TypeError):
+            return False
+
+    def list(self) -> dict[str, RemoteFile]:
+        """Every file under DEST (empty when DEST does not exist yet: rclone's exit code 3)."""
+        raw = self.run(["lsjson", "-R", "--files-only", "--no-mimetype", "--no-modtime",
+                        self.target()], "list", ok_codes=(0, 3))
+        try:
+            entries = json.loads(raw) if raw.strip() else []
+            return {e["Path"]: RemoteFile(e["Path"], int(e["Size"])) for e in entries}
+        except (ValueError, KeyError, TypeError) as exc:
+            raise PublishError(f"rclone listed {display_dest(self.dest)} in a form rtr-audio "
+                               f"does not understand ({exc})") from None
+
+    def copy(self, out: Path, paths: list[str], headers: Headers) -> None:
+        """Upload ``paths`` (relative to ``out``) to the same paths under DEST."""
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
+            listing.write("\n".join(paths) + "\n")
+        try:
+            self.run(["copy", str(out), self.target(), "--files-from-raw", listing.name,
+                      "--no-traverse", "--no-check-dest", *headers.flags()], "upload to")
+        finally:
+            os.unlink(listing.name)
+
+    def replace(self, local: Path, rel: str, headers: Headers, atomic: bool) -> None:
+        """Put ``local`` at ``rel``: under a temporary name, then a server-side move."""
+        if not atomic:
+            self.run(["copyto", str(local), self.target(rel), "--no-check-dest",
+                      *headers.flags()], "upload to")
+            return
+        temp = temp_name(rel)
+        self.run(["copyto", str(local), self.target(temp), "--no-check-dest", *headers.flags()],
+                 "upload to")
+        self.run(["moveto", self.target(temp), self.target(rel)], "move a file on")
+
+    def delete(self, paths: list[str]) -> None:
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
+            listing.write("\n".join(paths) + "\n")
+        try:
+            self.run(["delete", self.target(), "--files-from-raw", listing.name], "delete on")
+        finally:
+            os.unlink(listing.name)
+
+
+def temp_name(rel: str) -> str:
+    """``episodes/x.mp3`` → ``episodes/.x.mp3.rtr-publish.tmp`` (hidden, ours, one per file)."""
+    folder, _, name = rel.rpartition("/")
+    return f"{folder}/.{name}{TEMP_SUFFIX}" if folder else f".{name}{TEMP_SUFFIX}"
+
+
+def display_dest(dest: str) -> str:
+    """DEST for messages, with secrets in an rclone connection string replaced by ``***``.
+
+    ``:webdav,url=https://h/,pass=XYZ:show`` → ``:webdav,url=https://h/,pass=***:show``.
+    """
+    return re.sub(r"([,:](\w+)=)(\"[^\"]*\"|'[^']*'|[^,:]*)",
+                  lambda m: m.group(1) + ("***" if _SECRET_KEY.search(m.group(2))
+                                          else m.group(3)), dest)
+
+
+def rclone_reason(stderr: str) -> str:
+    """The one line of rclone's error output that says why, credentials removed."""
+    lines = [_LOG_PREFIX.sub("", line).strip() for line in stderr.splitlines()]
+    lines = [line for line in lines if line and not line.startswith("NOTICE")]
+    reason = next((line for line in reversed(lines) if line.startswith("Failed to")),
+                  lines[-1] if lines else "unknown error")
+    return redact(reason)
+
+
+def redact(text: str) -> str:
+    """Replace the value of every credential-like RCLONE_* environment variable by ``***``."""
+    for name, value in os.environ.items():
+        if name.startswith("RCLONE_") and _SECRET_KEY.search(name) and len(value) >= 4:
+            text = text.replace(value, "***")
+    return text
+
+
+# ---- the plan and its execution --------------------------------------------------------------
+
+@dataclass
+class Plan:
+    """What one publish does, phase by phase (paths relative to DEST)."""
+
+    media: list[str]  # phase 1: episode files and sidecars, uploaded in place (new names)
+    page: list[str]  # phase 2: cover, page and any other top-level file (atomic replace)
+    feed: bool  # phase 3: the feed (atomic replace)
+    delete: list[str]  # phase 4: files no feed names, past their grace period
+    kept: dict[str, dt.datetime]  # unnamed files still inside their grace period → due time
+
+    def uploads(self) -> list[str]:
+        return [*self.media, *self.page, *([FEED] if self.feed else [])]
+
+
+def make_plan(show: BuiltShow, remote: Mapping[str, RemoteFile], record: Record,
+              keep_previous: dt.timedelta, now: dt.datetime) -> Plan:
+    """Decide what to upload and delete; updates ``record.unnamed_since`` for unnamed files.
+
+    A versioned file is up to date when the remote has it at the same size (its name is its
+    content); an unnamed-version file is up to date when, in addition, the record says we
+    uploaded exactly this content (sha256) there.
+    """
+    changed = [rel for rel, local in sorted(show.files.items())
+               if _needs_upload(local, remote.get(rel), record)]
+    media = [rel for rel in changed if rel.startswith(f"{EPISODES}/")]
+    page = [rel for rel in changed if rel not in media and rel != FEED]
+    delete, kept = [], {}
+    for rel in sorted(remote):
+        if rel in show.files or not _ours(rel, record):
+            record.unnamed_since.pop(rel, None)
+            continue
+        since = _parse_time(record.unnamed_since.get(rel, "")) or now
+        record.unnamed_since[rel] = since.isoformat()
+        due = since + keep_previous
+        if rel.endswith(TEMP_SUFFIX) or due <= now:
+            delete.append(rel)
+        else:
+            kept[rel] = due
+    for rel in list(record.unnamed_since):
+        if rel not in remote:
+            del record.unnamed_since[rel]
+    return Plan(media, page, FEED in changed, delete, kept)
+
+
+def _needs_upload(local: LocalFile, remote: RemoteFile | None, record: Record) -> bool:
+    if remote is None or remote.size != local.size:
+        return True
+    if local.sha256 is None:
+        return False
+    sent = record.uploaded.get(local.path)
+    return not sent or sent.get("sha256") != local.sha256 or sent.get("size") != local.size
+
+
+def _ours(rel: str, record: Record) -> bool:
+    """Files rtr-audio put there: recorded uploads, versioned episodes, our temporary files.
+
+    Anything else at DEST (a robots.txt, another site) belongs to someone else and stays.
+    """
+    return rel in record.uploaded or bool(VERSIONED.match(rel)) or rel.endswith(TEMP_SUFFIX)
+
+
+@dataclass
+class PublishSummary:
+    dest: str
+    uploaded: int = 0
+    uploaded_bytes: int = 0
+    deleted: int = 0
+    kept: int = 0
+    seconds: float = 0.0
+    dry_run: bool = False
+
+    def line(self) -> str:
+        mb = self.uploaded_bytes / 1e6
+        kept = f", {self.kept} kept for their grace period" if self.kept else ""
+        if self.dry_run:
+            return (f"Dry run: {self.uploaded} files ({mb:.1f} MB) would be uploaded and "
+                    f"{self.deleted} deleted{kept}; nothing was changed on {self.dest}")
+        if not self.uploaded and not self.deleted:
+            return (f"Up to date on {self.dest}: 0 files uploaded (nothing changed){kept}; "
+                    f"{self.seconds:.1f}s")
+        return (f"Published to {self.dest}: {self.uploaded} files uploaded ({mb:.1f} MB), "
+                f"{self.deleted} deleted{kept}; {self.seconds:.1f}s")
+
+
+@dataclass(frozen=True)
+class PublishOptions:
+    dest: str
+    out_dir: Path
+    dry_run: bool = False
+    keep_previous: dt.timedelta = dt.timedelta(0)
+    expected_base_url: str | None = None
+
+
+def publish(options: PublishOptions, say: Callable[[str], None],
+            warn: Callable[[str], None], now: dt.datetime | None = None) -> PublishSummary:
+    """Publish ``options.out_dir`` to ``options.dest`` in the four phases of the module doc.
+
+    ``say`` gets one progress line per phase, ``warn`` each warning; ``now`` (UTC, for tests)
+    is the clock the grace period is measured on. Raises PublishError (one line) on a bad DEST
+    or an rclone failure, ToolMissing without rclone.
+    """
+    from rtr_audio.lock import build_lock
+
+    started = time.monotonic()
+    now = now or dt.datetime.now(dt.UTC).replace(microsecond=0)
+    if not options.dest.strip():
+        raise PublishError("DEST is empty: give an rclone remote:path such as s3:bucket/show")
+    rclone = Rclone(options.dest)
+    shown = display_dest(options.dest)
+    state = options.out_dir / ".cache" / STATE_NAME
+    with build_lock(options.out_dir / ".cache", warn):
+        show = read_built_show(options.out_dir, options.expected_base_url)
+        for message in show.warnings:
+            warn(f"warning: {message}")
+        record = load_record(state, options.dest)
+        remote = rclone.list()
+        plan = make_plan(show, remote, record, options.keep_previous, now)
+        summary = PublishSummary(shown, dry_run=options.dry_run)
+        summary.uploaded = len(plan.uploads())
+        summary.uploaded_bytes = sum(show.files[rel].size for rel in plan.uploads())
+        summary.deleted, summary.kept = len(plan.delete), len(plan.kept)
+        if options.dry_run:
+            _describe(plan, show, remote, say)
+        else:
+            _execute(plan, show, rclone, record, state, options.dest, say)
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _describe(plan: Plan, show: BuiltShow, remote: Mapping[str, RemoteFile],
+              say: Callable[[str], None]) -> None:
+    for rel in plan.uploads():
+        how = "replace" if rel in remote else "upload "
+        say(f"would {how} {rel} ({show.files[rel].size} bytes, "
+            f"{headers_for(rel).content_type})")
+    for rel in plan.delete:
+        say(f"would delete  {rel} (no feed names it)")
+    for rel, due in sorted(plan.kept.items()):
+        say(f"would keep    {rel} (no feed names it; removed after {due:%Y-%m-%d %H:%M} UTC)")
+
+
+def _execute(plan: Plan, show: BuiltShow, rclone: Rclone, record: Record, state: Path,
+             dest: str, say: Callable[[str], None]) -> None:
+    def sent(paths: list[str]) -> None:
+        for rel in paths:
+            local = show.files[rel]
+            record.uploaded[rel] = {"size": local.size, "sha256": local.sha256}
+        save_record(state, dest, record)
+
+    say(_phase(1, "episodes and sidecars", plan.media, show))
+    groups: dict[Headers, list[str]] = {}
+    for rel in plan.media:
+        groups.setdefault(headers_for(rel), []).append(rel)
+    for headers, paths in groups.items():
+        rclone.copy(show.out, paths, headers)
+        sent(paths)
+    atomic = bool(plan.page or plan.feed) and rclone.can_move()
+    say(_phase(2, "cover and page", plan.page, show))
+    for rel in plan.page:
+        rclone.replace(show.out / rel, rel, headers_for(rel), atomic)
+        sent([rel])
+    how = " (temporary name, then a server-side move)" if atomic else ""
+    say(_phase(3, f"feed{how}", [FEED] if plan.feed else [], show))
+    if plan.feed:
+        rclone.replace(show.out / FEED, FEED, headers_for(FEED), atomic)
+        sent([FEED])
+    say(f"4/4 old files: {len(plan.delete)} to delete, {len(plan.kept)} kept for their grace "
+        "period")
+    if plan.delete:
+        rclone.delete(plan.delete)
+        for rel in plan.delete:
+            record.uploaded.pop(rel, None)
+            record.unnamed_since.pop(rel, None)
+    save_record(state, dest, record)
+
+
+def _phase(number: int, name: str, paths: list[str], show: BuiltShow) -> str:
+    size = sum(show.files[rel].size for rel in paths) / 1e6
+    if not paths:
+        return f"{number}/4 {name}: nothing changed"
+    files = "file" if len(paths) == 1 else "files"
+    return f"{number}/4 {name}: uploading {len(paths)} {files} ({size:.1f} MB)"
+
+
+def publish_options(dest: str | None, out_dir: Path, scripts_dir: Path,
+                    dry_run: bool) -> PublishOptions:
+    """Options from the command line and show.yml (``publish_to``, ``keep_previous``,
+    ``base_url``) when the scripts folder has one. Raises InputError on a bad show.yml,
+    PublishError when there is no destination at all."""
+    from rtr_audio.errors import InputError
+    from rtr_audio.settings import load_settings
+
+    settings = None
+    show_yml = scripts_dir / "show.yml"
+    if show_yml.is_file():
+        settings, problems = load_settings(show_yml)
+        if problems:
+            raise InputError(problems)
+    dest = dest or getattr(settings, "publish_to", None)
+    if not dest:
+        raise PublishError(f"no destination: give DEST (an rclone remote:path such as "
+                           f"s3:bucket/show) or set publish_to in {show_yml}")
+    keep = getattr(settings, "keep_previous", None)
+    if isinstance(keep, int | float):  # seconds
+        keep = dt.timedelta(seconds=keep)
+    return PublishOptions(dest=dest, out_dir=out_dir, dry_run=dry_run,
+                          keep_previous=keep if isinstance(keep, dt.timedelta) else dt.timedelta(0),
+                          expected_base_url=settings.base_url if settings else None)
