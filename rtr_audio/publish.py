@@ -22,6 +22,7 @@ record is read as empty, which only costs re-uploading the few unversioned files
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -31,7 +32,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -203,8 +204,13 @@ def _published_files(out: Path) -> Iterable[Path]:
 
 
 def _sha256(path: Path) -> str:
+    return _digest(path, "sha256")
+
+
+def _digest(path: Path, hash_type: str) -> str:
+    """Hex digest of a file with one of hashlib's algorithms (md5, sha1, sha256)."""
     with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
+        return hashlib.file_digest(handle, hash_type).hexdigest()
 
 
 # ---- the publish record ----------------------------------------------------------------------
@@ -213,12 +219,15 @@ def _sha256(path: Path) -> str:
 class Record:
     """What this output folder last published to one destination (``.cache/publish.json``).
 
-    ``uploaded``: path → {"size": bytes, "sha256": hex or None}, files we put there;
-    ``unnamed_since``: path → ISO 8601 UTC time a remote file was first seen unnamed.
+    ``uploaded``: path → {"size": bytes, "sha256": hex or None, "modtime": as rclone listed it
+    just after the upload, or None}, files we put there;
+    ``unnamed_since``: path → ISO 8601 UTC time a remote file was first seen unnamed;
+    ``overwrite_move``: whether a server-side move there may replace a file (None: not tried).
     """
 
     uploaded: dict[str, dict[str, Any]] = field(default_factory=dict)
     unnamed_since: dict[str, str] = field(default_factory=dict)
+    overwrite_move: bool | None = None  # learnt: the backend's move replaces existing files
 
 
 def load_record(path: Path, dest: str) -> Record:
@@ -226,12 +235,14 @@ def load_record(path: Path, dest: str) -> Record:
     try:
         data = json.loads(path.read_text())
         entry = data["destinations"][dest]
-        uploaded = {str(k): {"size": int(v["size"]), "sha256": v.get("sha256")}
+        uploaded = {str(k): {"size": int(v["size"]), "sha256": v.get("sha256"),
+                             "modtime": v.get("modtime")}
                     for k, v in entry.get("uploaded", {}).items()
                     if isinstance(v, dict) and isinstance(v.get("size"), int)}
         since = {str(k): v for k, v in entry.get("unnamed_since", {}).items()
                  if isinstance(v, str) and _parse_time(v) is not None}
-        return Record(uploaded, since)
+        overwrite = entry.get("overwrite_move")
+        return Record(uploaded, since, overwrite if isinstance(overwrite, bool) else None)
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return Record()
 
@@ -243,7 +254,8 @@ def save_record(path: Path, dest: str, record: Record) -> None:
         destinations = data["destinations"] if isinstance(data["destinations"], dict) else {}
     except (OSError, ValueError, TypeError, KeyError):
         destinations = {}
-    destinations[dest] = {"uploaded": record.uploaded, "unnamed_since": record.unnamed_since}
+    destinations[dest] = {"uploaded": record.uploaded, "unnamed_since": record.unnamed_since,
+                          "overwrite_move": record.overwrite_move}
     atomic_write(path, json.dumps({"version": 1, "destinations": destinations},
                                   indent=1, sort_keys=True).encode())
 
@@ -262,6 +274,16 @@ def _parse_time(text: str) -> dt.datetime | None:
 class RemoteFile:
     path: str
     size: int
+    modtime: str | None = None  # as rclone lists it, only asked for where it is needed
+    hash: str | None = None  # of the type Backend.hash_type, only asked for where needed
+
+
+@dataclass(frozen=True)
+class Backend:
+    """What the destination's backend can do (``rclone backend features``)."""
+
+    can_move: bool  # server-side move: the feed can go up under a temporary name
+    hash_type: str | None  # a hash it lists that hashlib also computes (md5, sha1, sha256)
 
 
 class Rclone:
@@ -274,6 +296,7 @@ class Rclone:
                               "`apt-get install rclone` (see README)")
         self.program = found
         self.dest = dest.rstrip("/") if dest.rstrip("/") else dest
+        self.overwrite_move: bool | None = None  # whether a move may replace an existing file
 
     def target(self, rel: str = "") -> str:
         if not rel:
@@ -284,7 +307,7 @@ class Rclone:
     def run(self, args: list[str], doing: str, ok_codes: tuple[int, ...] = (0,)) -> str:
         """Run ``rclone ARGS`` quietly; a failure becomes one PublishError line."""
         try:
-            done = subprocess.run([self.program, "-q", *args], capture_output=True, text=True,
+            done = subprocess.run([self.program, *args], capture_output=True, text=True,
                                   stdin=subprocess.DEVNULL)
         except OSError as exc:
             raise PublishError(f"rclone could not start: {exc}") from None
@@ -295,37 +318,57 @@ class Rclone:
             return ""
         return done.stdout
 
-    def can_move(self) -> bool:
-        """Whether the backend moves files server-side (``rclone backend features``)."""
+    def backend(self) -> Backend:
+        """The backend's features; also the first contact, so a bad DEST fails here."""
         raw = self.run(["backend", "features", self.target()], "reach")
         try:
-            return bool(json.loads(raw)["Features"]["Move"])
-        except (ValueError, KeyError, TypeError):
-            return False
+            data = json.loads(raw)
+            hashes = [h.lower() for h in data.get("Hashes") or []]
+            return Backend(bool(data["Features"]["Move"]),
+                           next((h for h in ("md5", "sha1", "sha256") if h in hashes), None))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return Backend(False, None)
 
-    def list(self) -> dict[str, RemoteFile]:
-        """Every file under DEST (empty when DEST does not exist yet: rclone's exit code 3)."""
-        raw = self.run(["lsjson", "-R", "--files-only", "--no-mimetype", "--no-modtime",
-                        self.target()], "list", ok_codes=(0, 3))
+    def list(self, paths: list[str] | None = None, hash_type: str | None = None,
+             modtime: bool = False) -> dict[str, RemoteFile]:
+        """Files under DEST (all, or only ``paths``), with a hash or modtime when asked.
+
+        DEST not existing yet lists as empty (rclone's exit code 3, directory not found).
+        """
+        args = ["lsjson", "-R", "--files-only", "--no-mimetype", self.target()]
+        args += [] if modtime else ["--no-modtime"]
+        args += ["--hash-type", hash_type] if hash_type else []
+        if paths is None:
+            raw = self.run(args, "list", ok_codes=(0, 3))
+        else:
+            with path_list(paths) as listing:
+                raw = self.run([*args, "--files-from-raw", listing], "list", ok_codes=(0, 3))
         try:
             entries = json.loads(raw) if raw.strip() else []
-            return {e["Path"]: RemoteFile(e["Path"], int(e["Size"])) for e in entries}
-        except (ValueError, KeyError, TypeError) as exc:
+            return {e["Path"]: RemoteFile(e["Path"], int(e["Size"]), e.get("ModTime"),
+                                          (e.get("Hashes") or {}).get(hash_type or "") or None)
+                    for e in entries}
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise PublishError(f"rclone listed {display_dest(self.dest)} in a form rtr-audio "
                                f"does not understand ({exc})") from None
 
     def copy(self, out: Path, paths: list[str], headers: Headers) -> None:
         """Upload ``paths`` (relative to ``out``) to the same paths under DEST."""
-        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
-            listing.write("\n".join(paths) + "\n")
-        try:
-            self.run(["copy", str(out), self.target(), "--files-from-raw", listing.name,
+        with path_list(paths) as listing:
+            self.run(["copy", str(out), self.target(), "--files-from-raw", listing,
                       "--no-traverse", "--no-check-dest", *headers.flags()], "upload to")
-        finally:
-            os.unlink(listing.name)
 
-    def replace(self, local: Path, rel: str, headers: Headers, atomic: bool) -> None:
-        """Put ``local`` at ``rel``: under a temporary name, then a server-side move."""
+    def replace(self, local: Path, rel: str, headers: Headers, atomic: bool,
+                existed: bool) -> None:
+        """Put ``local`` at ``rel``: under a temporary name, then a server-side move.
+
+        The move first asks the backend to rename over the old file (``--no-check-dest``: one
+        atomic rename on local disks and SFTP with OpenSSH's posix-rename). Backends that refuse
+        to overwrite (WebDAV answers 412) get rclone's own replace: the old file is deleted just
+        before the move, so the file is briefly absent, never partial. ``--ignore-times`` makes
+        rclone move even when old and new have the same size and no comparable hash (it would
+        otherwise keep the old file and drop the new one).
+        """
         if not atomic:
             self.run(["copyto", str(local), self.target(rel), "--no-check-dest",
                       *headers.flags()], "upload to")
@@ -333,15 +376,34 @@ class Rclone:
         temp = temp_name(rel)
         self.run(["copyto", str(local), self.target(temp), "--no-check-dest", *headers.flags()],
                  "upload to")
-        self.run(["moveto", self.target(temp), self.target(rel)], "move a file on")
+        if self.overwrite_move is not False or not existed:
+            try:
+                self.run(["moveto", self.target(temp), self.target(rel), "--no-check-dest",
+                          "--retries", "1"], "move a file on")
+                if existed:  # only a move onto an existing file shows that it overwrites
+                    self.overwrite_move = True
+                return
+            except PublishError:
+                if not existed:
+                    raise
+                self.overwrite_move = False
+        self.run(["moveto", self.target(temp), self.target(rel), "--ignore-times"],
+                 "move a file on")
 
     def delete(self, paths: list[str]) -> None:
-        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
-            listing.write("\n".join(paths) + "\n")
-        try:
-            self.run(["delete", self.target(), "--files-from-raw", listing.name], "delete on")
-        finally:
-            os.unlink(listing.name)
+        with path_list(paths) as listing:
+            self.run(["delete", self.target(), "--files-from-raw", listing], "delete on")
+
+
+@contextlib.contextmanager
+def path_list(paths: Iterable[str]) -> Iterator[str]:
+    """A temporary file naming ``paths``, one per line, for rclone's ``--files-from-raw``."""
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
+        listing.write("".join(f"{rel}\n" for rel in paths))
+    try:
+        yield listing.name
+    finally:
+        os.unlink(listing.name)
 
 
 def temp_name(rel: str) -> str:
@@ -366,6 +428,11 @@ def rclone_reason(stderr: str) -> str:
     lines = [line for line in lines if line and not line.startswith("NOTICE")]
     reason = next((line for line in reversed(lines) if line.startswith("Failed to")),
                   lines[-1] if lines else "unknown error")
+    # "Failed to create file system for "x:y": why" and "Failed to copy: why" → why
+    reason = re.sub(r'^Failed to [\w ]+?(?: for "[^"]*")?: ', "", reason)
+    if "didn't find section in config file" in reason:
+        reason += (" (no such rclone remote: set it up with `rclone config` or "
+                   "RCLONE_CONFIG_<NAME>_TYPE=… variables, see README)")
     return redact(reason)
 
 
@@ -394,15 +461,17 @@ class Plan:
 
 
 def make_plan(show: BuiltShow, remote: Mapping[str, RemoteFile], record: Record,
-              keep_previous: dt.timedelta, now: dt.datetime) -> Plan:
+              keep_previous: dt.timedelta, now: dt.datetime, hash_type: str | None) -> Plan:
     """Decide what to upload and delete; updates ``record.unnamed_since`` for unnamed files.
 
-    A versioned file is up to date when the remote has it at the same size (its name is its
-    content); an unnamed-version file is up to date when, in addition, the record says we
-    uploaded exactly this content (sha256) there.
+    A versioned file is up to date when the remote has it at the same size: its name is its
+    content. The feed, page and cover keep their names, so they are compared by content: by the
+    backend's hash (``hash_type``, listed in ``remote``) where it has one, otherwise by the
+    record of what this folder uploaded, valid while the remote file keeps the size and
+    modification time it had just after that upload (someone else's upload changes them).
     """
     changed = [rel for rel, local in sorted(show.files.items())
-               if _needs_upload(local, remote.get(rel), record)]
+               if _needs_upload(show.out, local, remote.get(rel), record, hash_type)]
     media = [rel for rel in changed if rel.startswith(f"{EPISODES}/")]
     page = [rel for rel in changed if rel not in media and rel != FEED]
     delete, kept = [], {}
@@ -423,13 +492,17 @@ def make_plan(show: BuiltShow, remote: Mapping[str, RemoteFile], record: Record,
     return Plan(media, page, FEED in changed, delete, kept)
 
 
-def _needs_upload(local: LocalFile, remote: RemoteFile | None, record: Record) -> bool:
+def _needs_upload(out: Path, local: LocalFile, remote: RemoteFile | None, record: Record,
+                  hash_type: str | None) -> bool:
     if remote is None or remote.size != local.size:
         return True
     if local.sha256 is None:
         return False
-    sent = record.uploaded.get(local.path)
-    return not sent or sent.get("sha256") != local.sha256 or sent.get("size") != local.size
+    if hash_type and remote.hash:
+        return remote.hash.lower() != _digest(out / local.path, hash_type)
+    sent = record.uploaded.get(local.path) or {}
+    return (sent.get("sha256") != local.sha256 or sent.get("size") != local.size
+            or not sent.get("modtime") or sent.get("modtime") != remote.modtime)
 
 
 def _ours(rel: str, record: Record) -> bool:
@@ -494,8 +567,10 @@ def publish(options: PublishOptions, say: Callable[[str], None],
         for message in show.warnings:
             warn(f"warning: {message}")
         record = load_record(state, options.dest)
+        backend = rclone.backend()
         remote = rclone.list()
-        plan = make_plan(show, remote, record, options.keep_previous, now)
+        remote.update(_compare_details(show, remote, rclone, backend))
+        plan = make_plan(show, remote, record, options.keep_previous, now, backend.hash_type)
         summary = PublishSummary(shown, dry_run=options.dry_run)
         summary.uploaded = len(plan.uploads())
         summary.uploaded_bytes = sum(show.files[rel].size for rel in plan.uploads())
@@ -503,9 +578,20 @@ def publish(options: PublishOptions, say: Callable[[str], None],
         if options.dry_run:
             _describe(plan, show, remote, say)
         else:
-            _execute(plan, show, rclone, record, state, options.dest, say)
+            _execute(plan, show, remote, rclone, backend, record, state, options.dest, say)
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def _compare_details(show: BuiltShow, remote: Mapping[str, RemoteFile], rclone: Rclone,
+                     backend: Backend) -> dict[str, RemoteFile]:
+    """Hashes (or else modification times) of the remote copies of the unversioned files that
+    have the right size: one listing of a handful of small files, never of the episodes."""
+    same_size = [rel for rel, local in show.files.items() if local.sha256 is not None
+                 and rel in remote and remote[rel].size == local.size]
+    if not same_size:
+        return {}
+    return rclone.list(same_size, backend.hash_type, modtime=backend.hash_type is None)
 
 
 def _describe(plan: Plan, show: BuiltShow, remote: Mapping[str, RemoteFile],
@@ -520,13 +606,17 @@ def _describe(plan: Plan, show: BuiltShow, remote: Mapping[str, RemoteFile],
         say(f"would keep    {rel} (no feed names it; removed after {due:%Y-%m-%d %H:%M} UTC)")
 
 
-def _execute(plan: Plan, show: BuiltShow, rclone: Rclone, record: Record, state: Path,
-             dest: str, say: Callable[[str], None]) -> None:
+def _execute(plan: Plan, show: BuiltShow, remote: Mapping[str, RemoteFile], rclone: Rclone,
+             backend: Backend, record: Record, state: Path, dest: str,
+             say: Callable[[str], None]) -> None:
     def sent(paths: list[str]) -> None:
         for rel in paths:
             local = show.files[rel]
             record.uploaded[rel] = {"size": local.size, "sha256": local.sha256}
+        record.overwrite_move = rclone.overwrite_move
         save_record(state, dest, record)
+
+    rclone.overwrite_move = record.overwrite_move
 
     say(_phase(1, "episodes and sidecars", plan.media, show))
     groups: dict[Headers, list[str]] = {}
@@ -535,16 +625,23 @@ def _execute(plan: Plan, show: BuiltShow, rclone: Rclone, record: Record, state:
     for headers, paths in groups.items():
         rclone.copy(show.out, paths, headers)
         sent(paths)
-    atomic = bool(plan.page or plan.feed) and rclone.can_move()
+    atomic = backend.can_move
     say(_phase(2, "cover and page", plan.page, show))
     for rel in plan.page:
-        rclone.replace(show.out / rel, rel, headers_for(rel), atomic)
+        rclone.replace(show.out / rel, rel, headers_for(rel), atomic, rel in remote)
         sent([rel])
     how = " (temporary name, then a server-side move)" if atomic else ""
     say(_phase(3, f"feed{how}", [FEED] if plan.feed else [], show))
     if plan.feed:
-        rclone.replace(show.out / FEED, FEED, headers_for(FEED), atomic)
+        rclone.replace(show.out / FEED, FEED, headers_for(FEED), atomic, FEED in remote)
         sent([FEED])
+    replaced = [*plan.page, *([FEED] if plan.feed else [])]
+    if replaced and backend.hash_type is None:
+        # No hash to compare next time: note the modification times the backend gave them.
+        for rel, listed in rclone.list(replaced, modtime=True).items():
+            if rel in record.uploaded:
+                record.uploaded[rel]["modtime"] = listed.modtime
+        save_record(state, dest, record)
     say(f"4/4 old files: {len(plan.delete)} to delete, {len(plan.kept)} kept for their grace "
         "period")
     if plan.delete:
