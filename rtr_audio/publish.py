@@ -79,7 +79,12 @@ class PublishError(RtrError):
 
 @dataclass(frozen=True)
 class Headers:
-    """The HTTP headers one file is uploaded with (where the backend stores headers)."""
+    """The HTTP headers one file is uploaded with, as rclone's ``--header-upload``.
+
+    Backends that take upload headers in rclone 1.60 (rclone issue #59): S3 and compatibles,
+    GCS, B2, Swift, WebDAV and other HTTP ones; Azure Blob from 1.61. SFTP, FTP and local
+    folders have no headers: the web server in front of them chooses.
+    """
 
     content_type: str
     cache_control: str
