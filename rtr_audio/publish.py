@@ -334,7 +334,7 @@ class Rclone:
         except (ValueError, KeyError, TypeError, AttributeError):
             return Backend(False, None)
 
-    def list(self, paths: list[str] | None = None, hash_type: str | None = None,
+    def files(self, paths: list[str] | None = None, hash_type: str | None = None,
              modtime: bool = False) -> dict[str, RemoteFile]:
         """Files under DEST (all, or only ``paths``), with a hash or modtime when asked.
 
@@ -573,7 +573,7 @@ def publish(options: PublishOptions, say: Callable[[str], None],
             warn(f"warning: {message}")
         record = load_record(state, options.dest)
         backend = rclone.backend()
-        remote = rclone.list()
+        remote = rclone.files()
         remote.update(_compare_details(show, remote, rclone, backend))
         plan = make_plan(show, remote, record, options.keep_previous, now, backend.hash_type)
         summary = PublishSummary(shown, dry_run=options.dry_run)
@@ -596,7 +596,7 @@ def _compare_details(show: BuiltShow, remote: Mapping[str, RemoteFile], rclone: 
                  and rel in remote and remote[rel].size == local.size]
     if not same_size:
         return {}
-    return rclone.list(same_size, backend.hash_type, modtime=backend.hash_type is None)
+    return rclone.files(same_size, backend.hash_type, modtime=backend.hash_type is None)
 
 
 def _describe(plan: Plan, show: BuiltShow, remote: Mapping[str, RemoteFile],
@@ -643,7 +643,7 @@ def _execute(plan: Plan, show: BuiltShow, remote: Mapping[str, RemoteFile], rclo
     replaced = [*plan.page, *([FEED] if plan.feed else [])]
     if replaced and backend.hash_type is None:
         # No hash to compare next time: note the modification times the backend gave them.
-        for rel, listed in rclone.list(replaced, modtime=True).items():
+        for rel, listed in rclone.files(replaced, modtime=True).items():
             if rel in record.uploaded:
                 record.uploaded[rel]["modtime"] = listed.modtime
         save_record(state, dest, record)

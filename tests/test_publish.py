@@ -25,11 +25,10 @@ from remotes import obscure, rclone_env, rclone_serve, sshd
 
 from rtr_audio import publish as pub
 
-pytestmark = pytest.mark.xdist_group("publish")
-
 BASE = "http://localhost:8000/"  # the fixture's base_url
 URL_ATTR = re.compile(r'(?:url|href)="(http://localhost:8000/[^"]+)"|<url>(http://localhost:8000/[^<]+)</url>')
 KILL_TRIALS = 12
+KILL_TRIALS_WEBDAV = 10
 SECRET = "s3cret pass phrase"
 
 
@@ -218,6 +217,33 @@ def test_errors_are_one_line_and_exit_1(show_a: Path, tmp_path: Path):
     assert no_dest.returncode == 1 and "no destination: give DEST" in no_dest.stderr
 
 
+def test_warns_when_feed_urls_are_not_under_its_base_url(show_a: Path):
+    feed = show_a / "feed.xml"
+    text = feed.read_text()
+    first = re.search(r'enclosure url="http://localhost:8000/(episodes/[^"]+)"', text)[1]
+    feed.write_text(text.replace(f'enclosure url="http://localhost:8000/{first}"',
+                                 f'enclosure url="https://cdn.example.org/{first}"'))
+    show = pub.read_built_show(show_a, expected_base_url="https://podcast.example.org/")
+    assert any("1 URLs don't point under the base_url it was built for "
+               "(http://localhost:8000/), e.g. https://cdn.example.org/" in w
+               for w in show.warnings)
+    assert any("built for http://localhost:8000/ but show.yml's base_url is "
+               "https://podcast.example.org/: run rtr-audio build first" in w
+               for w in show.warnings)
+    assert any("only this computer can reach" in w for w in show.warnings)
+
+
+def test_feed_naming_a_missing_file_is_refused(show_a: Path, tmp_path: Path):
+    victim = next((show_a / "episodes").glob("second.*.vtt"))
+    victim.unlink()
+    result = publish_cli(show_a, str(tmp_path / "site"), rclone_env(tmp_path))
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: {show_a}/feed.xml: names episodes/{victim.name}, which is not in {show_a} "
+        "(1 missing): run rtr-audio build again")
+    assert not (tmp_path / "site").exists()
+
+
 def test_help_has_examples():
     result = run_cli("publish", "--help")
     assert result.returncode == 0
@@ -338,47 +364,44 @@ def test_sftp_on_openssh(show_a: Path, show_b: Path, tmp_path: Path):
 
 # ---- killed at random points -----------------------------------------------------------------
 
-def _start(out: Path, dest: Path, env: dict[str, str], log: Path) -> subprocess.Popen:
+def _start(out: Path, dest: str, env: dict[str, str], log: Path) -> subprocess.Popen:
     with log.open("w") as handle:  # unbuffered: the last phase line survives the kill
         return subprocess.Popen(
-            [sys.executable, "-m", "rtr_audio", "publish", str(dest), "--out", str(out),
+            [sys.executable, "-m", "rtr_audio", "publish", dest, "--out", str(out),
              "--scripts", str(out / "no-scripts")], cwd=REPO,
             env={**env, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"},
             stdout=handle, stderr=subprocess.DEVNULL, start_new_session=True)
 
 
-def _assert_feed_consistent(dest: Path, builds: list[Path]) -> None:
+def _assert_feed_consistent(root: Path, builds: list[Path]) -> None:
     """The remote feed (if any) names only files that are on the remote, complete."""
-    feed = dest / "feed.xml"
+    feed = root / "feed.xml"
     if not feed.exists():
         return
     data = feed.read_bytes()
     assert any(data == (out / "feed.xml").read_bytes() for out in builds), "partial feed"
     for url in feed_urls(data):
         name = url[len(BASE):]
-        assert (dest / name).is_file(), f"the feed names {name}, which is not there"
-        content = (dest / name).read_bytes()
+        assert (root / name).is_file(), f"the feed names {name}, which is not there"
+        content = (root / name).read_bytes()
         assert any((out / name).is_file() and content == (out / name).read_bytes()
                    for out in builds), f"{name} is incomplete"
 
 
-def test_killed_publish_leaves_a_consistent_remote(show_a: Path, show_b: Path, tmp_path: Path):
+def kill_trials(dest: str, root: Path, env: dict[str, str], builds: list[Path], logs: Path,
+                trials: int, seed: int) -> dict[str, int]:
     """SIGKILL to the publish and its rclone (the whole process group) at seeded random points
-    of a publish that replaces an episode; the remote feed stays consistent every time and
-    the next publish completes it."""
-    env = rclone_env(tmp_path)
-    dest = tmp_path / "site"
-    builds = [show_a, show_b]
-    assert publish_cli(show_a, str(dest), env).returncode == 0
-    assert publish_cli(show_b, str(dest), env).returncode == 0
-    rng = random.Random(16)
+    of publishes that each put a new version in place; after each kill the remote (``root``
+    on disk) is checked, and the next publish must complete. Returns where the kills landed."""
+    assert publish_cli(builds[1], dest, env).returncode == 0
+    rng = random.Random(seed)
     landed: dict[str, int] = {}
     kills = 0
-    for trial in range(3 * KILL_TRIALS):  # until KILL_TRIALS kills landed mid-publish
-        if kills == KILL_TRIALS:
+    for trial in range(3 * trials):  # until `trials` kills landed mid-publish
+        if kills == trials:
             break
-        out = builds[trial % 2]  # every trial has a new version to put in place
-        log = tmp_path / f"trial-{trial}.log"
+        out = builds[trial % 2]
+        log = logs / f"trial-{trial}.log"
         # Aim at a phase (0: before the first), then wait a random moment into it.
         target, delay = rng.randrange(5), rng.uniform(0.0, 0.25)
         proc = _start(out, dest, env, log)
@@ -396,10 +419,31 @@ def test_killed_publish_leaves_a_consistent_remote(show_a: Path, show_b: Path, t
         else:
             where = "after the end"
         landed[where] = landed.get(where, 0) + 1
-        _assert_feed_consistent(dest, builds)
-        result = publish_cli(out, str(dest), env)
+        _assert_feed_consistent(root, builds)
+        result = publish_cli(out, dest, env)
         assert result.returncode == 0, (trial, result.stderr)
-        assert_published(dest, out)
-    print(f"kill trials: {kills}; the kill landed: {sorted(landed.items())}")
-    assert kills == KILL_TRIALS, landed
+        assert_published(root, out)
+        assert "0 files uploaded" in publish_cli(out, dest, env).stdout
+    print(f"kill trials on {dest}: {kills}; the kill landed: {sorted(landed.items())}")
+    assert kills == trials, landed
     assert len(landed.keys() - {"after the end"}) >= 4, landed  # spread over the phases
+    return landed
+
+
+def test_killed_publish_local(show_a: Path, show_b: Path, tmp_path: Path):
+    dest = tmp_path / "site"
+    kill_trials(str(dest), dest, rclone_env(tmp_path), [show_a, show_b], tmp_path,
+                KILL_TRIALS, seed=16)
+
+
+def test_killed_publish_webdav(show_a: Path, show_b: Path, tmp_path: Path):
+    """WebDAV: no hashes (the record and modification times decide) and a feed replaced by
+    delete-then-move."""
+    root = tmp_path / "dav-root"
+    root.mkdir()
+    with rclone_serve("webdav", str(root), rclone_env(tmp_path), "--user", "publisher",
+                      "--pass", SECRET) as url:
+        env = rclone_env(tmp_path, pubdav={"type": "webdav", "url": url, "vendor": "other",
+                                           "user": "publisher", "pass": obscure(SECRET)})
+        kill_trials("pubdav:show", root / "show", env, [show_a, show_b], tmp_path,
+                    KILL_TRIALS_WEBDAV, seed=1616)
