@@ -1,7 +1,9 @@
 """Real servers for the publish tests, on loopback and free ports, stopped at teardown.
 
 - ``rclone serve webdav|http`` (a child process; it prints the address it bound to port 0 on);
-- OpenSSH's ``sshd`` in the foreground (``-D``) with a generated host key and user key.
+- OpenSSH's ``sshd`` in the foreground (``-D``) with a generated host key and user key;
+- moto's S3-compatible server (``moto_server``), which keeps each object's Content-Type and
+  Cache-Control as S3 does.
 Remotes are set up the way users do it without a config file: ``RCLONE_CONFIG_<NAME>_<KEY>``.
 """
 
@@ -13,6 +15,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +25,8 @@ STARTUP_SECONDS = 15
 
 def rclone_env(tmp: Path, **remotes: dict[str, str]) -> dict[str, str]:
     """The environment for rclone: no user config file, plus the given env remotes."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RCLONE_")}
+    # Nothing of the user's own rclone or AWS set-up (credentials, a CA bundle) leaks in.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RCLONE_", "AWS_"))}
     env["RCLONE_CONFIG"] = str(tmp / "no-rclone.conf")  # never the user's own config
     for name, options in remotes.items():
         for key, value in options.items():
@@ -62,6 +66,28 @@ def rclone_serve(kind: str, target: str, env: dict[str, str], *extra: str) -> It
 def _stop(proc: subprocess.Popen) -> None:
     proc.kill()
     proc.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def s3_server(tmp: Path) -> Iterator[dict[str, str]]:
+    """moto's S3 server on a free loopback port; yields an rclone s3 remote's options."""
+    program = Path(sys.executable).with_name("moto_server")
+    for _attempt in range(5):
+        port = free_port()
+        proc = subprocess.Popen([str(program), "-H", "127.0.0.1", "-p", str(port)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                env=rclone_env(tmp))
+        if _wait_for_port(port, proc):
+            break
+        _stop(proc)
+    else:
+        raise RuntimeError("moto_server did not start")
+    try:
+        yield {"type": "s3", "provider": "Other", "endpoint": f"http://127.0.0.1:{port}",
+               "access_key_id": "test-key", "secret_access_key": "test-secret",
+               "region": "us-east-1", "force_path_style": "true"}
+    finally:
+        _stop(proc)
 
 
 def free_port() -> int:

@@ -18,10 +18,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+import boto3  # with moto[server]: reads what the S3 server stored, independently of rclone
 import podcastparser
 import pytest
 from conftest import REPO, run_cli
-from remotes import obscure, rclone_env, rclone_serve, sshd
+from remotes import obscure, rclone_env, rclone_serve, s3_server, sshd
 
 from rtr_audio import publish as pub
 
@@ -359,6 +360,38 @@ def test_sftp_on_openssh(show_a: Path, show_b: Path, tmp_path: Path):
         assert pub.load_record(show_b / ".cache" / "publish.json", dest).overwrite_move is False
         assert_published(root / "podcast", show_b)
         with rclone_serve("http", dest, env) as http_url:
+            check_over_http(http_url, show_b)
+
+
+# ---- S3-compatible storage (moto's S3 server) ------------------------------------------------
+
+def test_s3_compatible_with_headers(show_a: Path, show_b: Path, tmp_path: Path):
+    with s3_server(tmp_path) as options:
+        env = rclone_env(tmp_path, pubs3=options)
+        made = subprocess.run(["rclone", "mkdir", "pubs3:podcast"], env=env, timeout=60,
+                              capture_output=True, text=True)
+        assert made.returncode == 0, made.stderr
+        first = publish_cli(show_a, "pubs3:podcast/show", env)
+        assert first.returncode == 0, first.stderr
+        assert "3/4 feed: uploading 1 file" in first.stdout  # an S3 PUT replaces it whole
+        with rclone_serve("http", "pubs3:podcast/show", env) as http_url:
+            check_over_http(http_url, show_a)
+        s3 = boto3.client("s3", endpoint_url=options["endpoint"], region_name="us-east-1",
+                          aws_access_key_id=options["access_key_id"],
+                          aws_secret_access_key=options["secret_access_key"])
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="podcast")["Contents"]]
+        assert sorted(k.removeprefix("show/") for k in keys) == sorted(expected_files(show_a))
+        for key in keys:
+            head = s3.head_object(Bucket="podcast", Key=key)
+            want = pub.headers_for(key.removeprefix("show/"))
+            assert (head["ContentType"], head["CacheControl"]) == \
+                (want.content_type, want.cache_control), key
+        assert "0 files uploaded (nothing changed)" in \
+            publish_cli(show_a, "pubs3:podcast/show", env).stdout
+        assert publish_cli(show_b, "pubs3:podcast/show", env).returncode == 0
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="podcast")["Contents"]]
+        assert sorted(k.removeprefix("show/") for k in keys) == sorted(expected_files(show_b))
+        with rclone_serve("http", "pubs3:podcast/show", env) as http_url:
             check_over_http(http_url, show_b)
 
 
