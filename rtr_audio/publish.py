@@ -130,10 +130,7 @@ def read_built_show(out: Path, expected_base_url: str | None = None) -> BuiltSho
     Files under ``episodes/`` that the feed does not name (previous versions kept locally) are not
     published. Raises PublishError when there is no feed or it names a file that is missing.
     """
-    feed_path = out / FEED
-    if not feed_path.is_file():
-        raise PublishError(f"{feed_path}: not found: build the show first (rtr-audio build "
-                           f"--out {out})")
+    feed_path = require_feed(out)
     base_url, urls = feed_urls(feed_path)
     named, warnings = _relative_paths(urls, base_url, feed_path)
     if expected_base_url and expected_base_url != base_url:
@@ -151,6 +148,15 @@ def read_built_show(out: Path, expected_base_url: str | None = None) -> BuiltSho
         raise PublishError(f"{feed_path}: names {missing[0]}, which is not in {out} "
                            f"({len(missing)} missing): run rtr-audio build again")
     return BuiltShow(out, files, frozenset(named), base_url, tuple(warnings))
+
+
+def require_feed(out: Path) -> Path:
+    """``out/feed.xml``; PublishError when the show was not built there."""
+    feed_path = out / FEED
+    if not feed_path.is_file():
+        raise PublishError(f"{feed_path}: not found: build the show first (rtr-audio build "
+                           f"--out {out})")
+    return feed_path
 
 
 def feed_urls(feed_path: Path) -> tuple[str, list[str]]:
@@ -300,13 +306,14 @@ class Rclone:
             raise ToolMissing("rclone is not installed: run tools/setup-system.sh or "
                               "`apt-get install rclone` (see README)")
         self.program = found
-        self.dest = dest.rstrip("/") if dest.rstrip("/") else dest
+        self.dest = dest
         self.overwrite_move: bool | None = None  # whether a move may replace an existing file
 
     def target(self, rel: str = "") -> str:
+        """``remote:path`` of ``rel`` under DEST (``remote:`` + ``a`` is ``remote:a``)."""
         if not rel:
             return self.dest
-        sep = "" if self.dest.endswith(":") else "/"
+        sep = "" if self.dest.endswith((":", "/")) else "/"
         return f"{self.dest}{sep}{rel}"
 
     def run(self, args: list[str], doing: str, ok_codes: tuple[int, ...] = (0,)) -> str:
@@ -567,6 +574,7 @@ def publish(options: PublishOptions, say: Callable[[str], None],
     rclone = Rclone(options.dest)
     shown = display_dest(options.dest)
     state = options.out_dir / ".cache" / STATE_NAME
+    require_feed(options.out_dir)  # before the lock, which would create folders
     with build_lock(options.out_dir / ".cache", warn):
         show = read_built_show(options.out_dir, options.expected_base_url)
         for message in show.warnings:

@@ -213,6 +213,10 @@ def test_errors_are_one_line_and_exit_1(show_a: Path, tmp_path: Path):
     assert missing.stderr.strip() == (f"error: {empty}/feed.xml: not found: build the show first "
                                       f"(rtr-audio build --out {empty})")
 
+    nowhere = tmp_path / "never-built"
+    assert publish_cli(nowhere, str(tmp_path / "site"), env).returncode == 1
+    assert not nowhere.exists()  # nothing made where nothing was built
+
     no_dest = run_cli("publish", "--out", str(show_a), "--scripts", str(empty),
                       env={**env, "PYTHONPATH": str(REPO)})
     assert no_dest.returncode == 1 and "no destination: give DEST" in no_dest.stderr
