@@ -622,47 +622,69 @@ def _describe(plan: Plan, show: BuiltShow, remote: Mapping[str, RemoteFile],
 def _execute(plan: Plan, show: BuiltShow, remote: Mapping[str, RemoteFile], rclone: Rclone,
              backend: Backend, record: Record, state: Path, dest: str,
              say: Callable[[str], None]) -> None:
-    def sent(paths: list[str]) -> None:
-        for rel in paths:
-            local = show.files[rel]
-            record.uploaded[rel] = {"size": local.size, "sha256": local.sha256}
-        record.overwrite_move = rclone.overwrite_move
-        save_record(state, dest, record)
-
-    rclone.overwrite_move = record.overwrite_move
-
+    """Run the four phases; the record is saved after every step, so a killed run loses
+    nothing that finished."""
+    books = _Books(show, rclone, record, state, dest)
     say(_phase(1, "episodes and sidecars", plan.media, show))
     groups: dict[Headers, list[str]] = {}
-    for rel in plan.media:
+    for rel in plan.media:  # one rclone run per content type and cache lifetime
         groups.setdefault(headers_for(rel), []).append(rel)
     for headers, paths in groups.items():
         rclone.copy(show.out, paths, headers)
-        sent(paths)
-    atomic = backend.can_move
+        books.sent(paths)
     say(_phase(2, "cover and page", plan.page, show))
     for rel in plan.page:
-        rclone.replace(show.out / rel, rel, headers_for(rel), atomic, rel in remote)
-        sent([rel])
-    how = " (temporary name, then a server-side move)" if atomic else ""
+        rclone.replace(show.out / rel, rel, headers_for(rel), backend.can_move, rel in remote)
+        books.sent([rel])
+    how = " (temporary name, then a server-side move)" if backend.can_move else ""
     say(_phase(3, f"feed{how}", [FEED] if plan.feed else [], show))
     if plan.feed:
-        rclone.replace(show.out / FEED, FEED, headers_for(FEED), atomic, FEED in remote)
-        sent([FEED])
-    replaced = [*plan.page, *([FEED] if plan.feed else [])]
-    if replaced and backend.hash_type is None:
-        # No hash to compare next time: note the modification times the backend gave them.
-        for rel, listed in rclone.files(replaced, modtime=True).items():
-            if rel in record.uploaded:
-                record.uploaded[rel]["modtime"] = listed.modtime
-        save_record(state, dest, record)
+        rclone.replace(show.out / FEED, FEED, headers_for(FEED), backend.can_move,
+                       FEED in remote)
+        books.sent([FEED])
+    if backend.hash_type is None:  # nothing to compare by next time but modification times
+        books.note_modtimes([*plan.page, *([FEED] if plan.feed else [])])
     say(f"4/4 old files: {len(plan.delete)} to delete, {len(plan.kept)} kept for their grace "
         "period")
     if plan.delete:
         rclone.delete(plan.delete)
-        for rel in plan.delete:
-            record.uploaded.pop(rel, None)
-            record.unnamed_since.pop(rel, None)
-    save_record(state, dest, record)
+    books.deleted(plan.delete)
+
+
+class _Books:
+    """Keeps the publish record in step with what rclone has done."""
+
+    def __init__(self, show: BuiltShow, rclone: Rclone, record: Record, state: Path,
+                 dest: str):
+        self.show, self.rclone, self.record, self.state, self.dest = \
+            show, rclone, record, state, dest
+        rclone.overwrite_move = record.overwrite_move
+
+    def sent(self, paths: list[str]) -> None:
+        for rel in paths:
+            local = self.show.files[rel]
+            self.record.uploaded[rel] = {"size": local.size, "sha256": local.sha256}
+        self.save()
+
+    def note_modtimes(self, paths: list[str]) -> None:
+        """The modification times the backend gave files just uploaded: another publisher's
+        upload changes them, which the next publish sees."""
+        if not paths:
+            return
+        for rel, listed in self.rclone.files(paths, modtime=True).items():
+            if rel in self.record.uploaded:
+                self.record.uploaded[rel]["modtime"] = listed.modtime
+        self.save()
+
+    def deleted(self, paths: list[str]) -> None:
+        for rel in paths:
+            self.record.uploaded.pop(rel, None)
+            self.record.unnamed_since.pop(rel, None)
+        self.save()
+
+    def save(self) -> None:
+        self.record.overwrite_move = self.rclone.overwrite_move
+        save_record(self.state, self.dest, self.record)
 
 
 def _phase(number: int, name: str, paths: list[str], show: BuiltShow) -> str:
