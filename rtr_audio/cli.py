@@ -327,8 +327,10 @@ def publish(dest: str | None, out_dir: Path, scripts_dir: Path, dry_run: bool,
     """Publish the built show to any rclone remote (S3, R2, B2, WebDAV, SFTP, FTP, a folder…).
 
     DEST is rclone's remote:path (default: publish_to in show.yml). Episode files go first, then
-    the cover and page, then the feed (atomically where the backend can move files), and only
-    then are files no feed names removed. Credentials stay in rclone's config or environment.
+    the cover and page, then the feed (under a temporary name, moved into place where the
+    backend can move files), and only then are files no feed names removed. Only what changed
+    is uploaded. Set remotes up with `rclone config`; credentials stay in rclone's config or
+    environment (RCLONE_CONFIG_<NAME>_<KEY>).
 
     \b
     Example:

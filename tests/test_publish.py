@@ -131,6 +131,12 @@ def test_new_version_replaces_old_after_feed(show_a: Path, show_b: Path, tmp_pat
     (dest / "robots.txt").write_text("User-agent: *\n")  # someone else's: never deleted
     (dest / "episodes" / "notes.txt").write_text("mine")
     assert publish_cli(show_a, str(dest), env).returncode == 0
+    dry = publish_cli(show_b, str(dest), env, "--dry-run")
+    old_mp3 = next(p.name for p in (dest / "episodes").glob("second.*.mp3"))
+    assert f"would delete  episodes/{old_mp3} (no feed names it)" in dry.stdout
+    assert "would replace feed.xml" in dry.stdout
+    assert "Dry run: 6 files" in dry.stdout, dry.stdout  # 4 new episode files, page, feed
+    assert "would be uploaded and 4 deleted" in dry.stdout
     result = publish_cli(show_b, str(dest), env)
     assert result.returncode == 0, result.stderr
     assert "1/4 episodes and sidecars: uploading 4 files" in result.stdout  # second's new version
