@@ -13,7 +13,7 @@ The order (each step starts only when the one before it succeeded):
 3. the feed, last, uploaded under a temporary name and moved into place server-side where the
    backend can move (local, SFTP, WebDAV, FTP…); object stores (S3…) write whole objects anyway;
 4. only then, files that no feed names any more, once past the grace period (``keep_previous``
-   in show.yml when the settings have it, otherwise at once).
+   in show.yml, 7 days by default; issue 14: apps holding the previous feed still find them).
 
 A small record in ``<out>/.cache/publish.json`` remembers, per destination, what was uploaded
 (sha256 of the unversioned files) and since when each remote file has not been named; a damaged
@@ -697,25 +697,26 @@ def _phase(number: int, name: str, paths: list[str], show: BuiltShow) -> str:
 
 def publish_options(dest: str | None, out_dir: Path, scripts_dir: Path,
                     dry_run: bool) -> PublishOptions:
-    """Options from the command line and show.yml (``publish_to``, ``keep_previous``,
-    ``base_url``) when the scripts folder has one. Raises InputError on a bad show.yml,
-    PublishError when there is no destination at all."""
-    from rtr_audio.errors import InputError
-    from rtr_audio.settings import load_settings
+    """Options from the command line and show.yml: ``publish_to`` when DEST is not given,
+    ``keep_previous`` (the grace period) and ``base_url`` (to warn about a stale build).
 
-    settings = None
+    Without a show.yml the settings' defaults apply (a 7-day grace period). Raises InputError
+    on a bad show.yml, PublishError when there is no destination at all.
+    """
+    from rtr_audio.errors import InputError
+    from rtr_audio.settings import ShowSettings, load_settings
+
+    settings: ShowSettings | None = None
     show_yml = scripts_dir / "show.yml"
     if show_yml.is_file():
         settings, problems = load_settings(show_yml)
         if problems:
             raise InputError(problems)
-    dest = dest or getattr(settings, "publish_to", None)
+    dest = dest or (settings.publish_to if settings else None)
     if not dest:
         raise PublishError(f"no destination: give DEST (an rclone remote:path such as "
                            f"s3:bucket/show) or set publish_to in {show_yml}")
-    keep = getattr(settings, "keep_previous", None)
-    if isinstance(keep, int | float):  # seconds
-        keep = dt.timedelta(seconds=keep)
-    return PublishOptions(dest=dest, out_dir=out_dir, dry_run=dry_run,
-                          keep_previous=keep if isinstance(keep, dt.timedelta) else dt.timedelta(0),
+    keep = settings.keep_previous if settings else ShowSettings.keep_previous
+    return PublishOptions(dest=dest, out_dir=out_dir, dry_run=dry_run, keep_previous=keep,
                           expected_base_url=settings.base_url if settings else None)
+

@@ -21,7 +21,7 @@ from pathlib import Path
 import boto3  # with moto[server]: reads what the S3 server stored, independently of rclone
 import podcastparser
 import pytest
-from conftest import REPO, run_cli
+from conftest import FIXTURES, REPO, run_cli
 from remotes import obscure, rclone_env, rclone_serve, s3_server, sshd
 
 from rtr_audio import publish as pub
@@ -57,10 +57,23 @@ def show_a(built_mini: Path, tmp_path: Path) -> Path:
     return out
 
 
+SCRIPTS: dict[str, Path] = {}  # the show.yml the publish commands read (set once per module)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def scripts_keep_nothing(tmp_path_factory) -> Path:
+    """The mini show's show.yml with ``keep_previous: 0``: replaced files go at once, so each
+    publish leaves exactly the current show (the grace period has a test of its own)."""
+    scripts = tmp_path_factory.mktemp("scripts-keep0")
+    text = (FIXTURES / "mini" / "show.yml").read_text()
+    (scripts / "show.yml").write_text(text + "keep_previous: 0\n")
+    SCRIPTS["keep0"] = scripts
+    return scripts
+
+
 def publish_cli(out: Path, dest: str, env: dict[str, str], *extra: str,
                 timeout: float = 120) -> subprocess.CompletedProcess:
-    # --scripts points at a folder without show.yml: DEST comes from the command line.
-    return run_cli("publish", dest, "--out", str(out), "--scripts", str(out / "no-scripts"),
+    return run_cli("publish", dest, "--out", str(out), "--scripts", str(SCRIPTS["keep0"]),
                    *extra, env={**env, "PYTHONPATH": str(REPO)}, timeout=timeout)
 
 
@@ -255,6 +268,25 @@ def test_feed_naming_a_missing_file_is_refused(show_a: Path, tmp_path: Path):
     assert not (tmp_path / "site").exists()
 
 
+def test_destination_and_grace_period_from_show_yml(show_a: Path, show_b: Path,
+                                                    tmp_path: Path):
+    """`publish_to` names DEST; without `keep_previous` the 7-day default keeps the old
+    version (the local backend as an env remote, so publish_to is a remote:path)."""
+    site = tmp_path / "site"
+    env = rclone_env(tmp_path, pubdir={"type": "local"})
+    scripts = tmp_path / "scripts"
+    scripts.mkdir()
+    (scripts / "show.yml").write_text((FIXTURES / "mini" / "show.yml").read_text()
+                                      + f"publish_to: pubdir:{site}\n")
+    for out in (show_a, show_b):
+        result = run_cli("publish", "--out", str(out), "--scripts", str(scripts),
+                         env={**env, "PYTHONPATH": str(REPO)})
+        assert result.returncode == 0, result.stderr
+        assert f"pubdir:{site}" in result.stdout
+    assert "4/4 old files: 0 to delete, 4 kept for their grace period" in result.stdout
+    assert len(list((site / "episodes").glob("second.*.mp3"))) == 2  # old and new
+
+
 def test_help_has_examples():
     result = run_cli("publish", "--help")
     assert result.returncode == 0
@@ -411,7 +443,7 @@ def _start(out: Path, dest: str, env: dict[str, str], log: Path) -> subprocess.P
     with log.open("w") as handle:  # unbuffered: the last phase line survives the kill
         return subprocess.Popen(
             [sys.executable, "-m", "rtr_audio", "publish", dest, "--out", str(out),
-             "--scripts", str(out / "no-scripts")], cwd=REPO,
+             "--scripts", str(SCRIPTS["keep0"])], cwd=REPO,
             env={**env, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"},
             stdout=handle, stderr=subprocess.DEVNULL, start_new_session=True)
 
