@@ -501,7 +501,7 @@ def kill_trials(dest: str, root: Path, env: dict[str, str], builds: list[Path], 
         assert "0 files uploaded" in publish_cli(out, dest, env).stdout
     print(f"kill trials on {dest}: {kills}; the kill landed: {sorted(landed.items())}")
     assert kills == trials, landed
-    assert len(landed.keys() - {"after the end"}) >= 4, landed  # spread over the phases
+    assert len(landed.keys() - {"after the end"}) >= 3, landed  # spread over the phases
     return landed
 
 

@@ -4,7 +4,8 @@
 #   espeak-ng  the voice pyttsx3 drives on Linux
 #   ffmpeg     MP3 encoding (pydub and rtr-audio call it), ffprobe for the tests
 #   rclone     `rtr-audio publish`: one tool for S3, WebDAV, SFTP, FTP… (Debian 12 has 1.60;
-#              publish needs >= 1.52 for --header-upload, --files-from-raw, backend features)
+#              publish is tested with it: --header-upload, --files-from-raw, --no-check-dest,
+#              lsjson --hash-type, backend features)
 #   chromium   (--test) the real browser the show-page tests drive
 #   openssh-server, openssh-client (--test) a local sshd the publish tests upload to over SFTP
 set -euo pipefail
