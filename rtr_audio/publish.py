@@ -11,13 +11,19 @@ The order (each step starts only when the one before it succeeded):
    so the feed on the remote never names a file that is still being written);
 2. the cover and the page;
 3. the feed, last, uploaded under a temporary name and moved into place server-side where the
-   backend can move (local, SFTP, WebDAV, FTP…); object stores (S3…) write whole objects anyway;
+   backend can move (local, SFTP, WebDAV, FTP…): one rename over the old feed where the server
+   allows it (a local folder), else rclone deletes the old feed just before the move (SFTP and
+   WebDAV with rclone 1.60: the feed is briefly absent, never partial); object stores (S3…)
+   write whole objects anyway;
 4. only then, files that no feed names any more, once past the grace period (``keep_previous``
    in show.yml, 7 days by default; issue 14: apps holding the previous feed still find them).
 
-A small record in ``<out>/.cache/publish.json`` remembers, per destination, what was uploaded
-(sha256 of the unversioned files) and since when each remote file has not been named; a damaged
-record is read as empty, which only costs re-uploading the few unversioned files.
+Versioned episode files are up to date when the remote has them at the same size. The feed, page
+and cover keep their names and are compared by the backend's hash where it lists one (local,
+SFTP, S3…), else by a small record in ``<out>/.cache/publish.json``: per destination, what was
+uploaded (sha256, and the remote size and modification time just after), since when each remote
+file has not been named (the grace clock), and whether a move may overwrite. A damaged record
+is read as empty: at worst the few unversioned files go again and grace clocks restart.
 """
 
 from __future__ import annotations
@@ -254,7 +260,7 @@ def load_record(path: Path, dest: str) -> Record:
                  if isinstance(v, str) and _parse_time(v) is not None}
         overwrite = entry.get("overwrite_move")
         return Record(uploaded, since, overwrite if isinstance(overwrite, bool) else None)
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
         return Record()
 
 
@@ -263,7 +269,7 @@ def save_record(path: Path, dest: str, record: Record) -> None:
     try:
         data = json.loads(path.read_text())
         destinations = data["destinations"] if isinstance(data["destinations"], dict) else {}
-    except (OSError, ValueError, TypeError, KeyError):
+    except (OSError, ValueError, TypeError, KeyError, RecursionError):
         destinations = {}
     destinations[dest] = {"uploaded": record.uploaded, "unnamed_since": record.unnamed_since,
                           "overwrite_move": record.overwrite_move}

@@ -202,7 +202,7 @@ def test_damaged_record_is_read_as_missing(show_a: Path, tmp_path: Path):
     dest = tmp_path / "site"
     assert publish_cli(show_a, str(dest), env).returncode == 0
     record = show_a / ".cache" / "publish.json"
-    for damage in (b"\x00garbage{", b'{"destinations": [1, 2]}',
+    for damage in (b"\x00garbage{", b'{"destinations": [1, 2]}', b"[" * 100_000,
                    json.dumps({"destinations": {str(dest): {"uploaded": {"feed.xml": 3}}}})
                    .encode()):
         record.write_bytes(damage)
