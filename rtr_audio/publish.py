@@ -203,12 +203,17 @@ def _relative_paths(urls: Iterable[str], base_url: str,
     if outside:
         warnings.append(f"{feed_path}: {len(outside)} URLs don't point under the base_url it "
                         f"was built for ({base_url}), e.g. {outside[0]}")
-    host = urlparse(base_url).hostname or ""
-    if host in ("localhost", "::1") or host.startswith("127.") or host.endswith(".localhost"):
+    if is_loopback(base_url):
         warnings.append(f"{feed_path}: built for {base_url}, which only this computer can reach: "
                         "build with --base-url https://… (where DEST is served) before "
                         "publishing to listeners")
     return named, warnings
+
+
+def is_loopback(url: str) -> bool:
+    """Whether ``url`` points at this computer only (localhost, 127.0.0.0/8, ::1)."""
+    host = urlparse(url).hostname or ""
+    return host in ("localhost", "::1") or host.startswith("127.") or host.endswith(".localhost")
 
 
 def _published_files(out: Path) -> Iterable[Path]:
@@ -723,6 +728,8 @@ def publish_options(dest: str | None, out_dir: Path, scripts_dir: Path,
         raise PublishError(f"no destination: give DEST (an rclone remote:path such as "
                            f"s3:bucket/show) or set publish_to in {show_yml}")
     keep = settings.keep_previous if settings else ShowSettings.keep_previous
+    # A show.yml still on the local default is normal with `build --base-url`: nothing to check.
+    expected = settings.base_url if settings and not is_loopback(settings.base_url) else None
     return PublishOptions(dest=dest, out_dir=out_dir, dry_run=dry_run, keep_previous=keep,
-                          expected_base_url=settings.base_url if settings else None)
+                          expected_base_url=expected)
 

@@ -287,6 +287,18 @@ def test_destination_and_grace_period_from_show_yml(show_a: Path, show_b: Path,
     assert len(list((site / "episodes").glob("second.*.mp3"))) == 2  # old and new
 
 
+def test_show_yml_base_url_checked_only_when_it_is_a_real_address(tmp_path: Path):
+    text = (FIXTURES / "mini" / "show.yml").read_text()
+    (tmp_path / "show.yml").write_text(text)  # base_url: http://localhost:8000/ (the default)
+    options = pub.publish_options("remote:show", tmp_path / "out", tmp_path, dry_run=False)
+    assert options.expected_base_url is None  # built with --base-url: nothing to compare
+    assert options.keep_previous == dt.timedelta(days=7)
+    (tmp_path / "show.yml").write_text(text.replace("http://localhost:8000/",
+                                                    "https://podcast.example.org/"))
+    options = pub.publish_options("remote:show", tmp_path / "out", tmp_path, dry_run=False)
+    assert options.expected_base_url == "https://podcast.example.org/"
+
+
 def test_help_has_examples():
     result = run_cli("publish", "--help")
     assert result.returncode == 0
