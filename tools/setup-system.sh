@@ -7,6 +7,7 @@
 #              publish is tested with it: --header-upload, --files-from-raw, --no-check-dest,
 #              lsjson --hash-type, backend features)
 #   chromium   (--test) the real browser the show-page tests drive
+#   exiftool   (--test) an independent ID3 reader for the episode date (libimage-exiftool-perl)
 #   openssh-server, openssh-client (--test) a local sshd the publish tests upload to over SFTP
 set -euo pipefail
 
@@ -17,6 +18,7 @@ python3 -c "import venv, ensurepip" >/dev/null 2>&1 || need+=(python3-venv)
 command -v rclone >/dev/null 2>&1 || need+=(rclone)
 if [ "${1:-}" = "--test" ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  command -v exiftool >/dev/null 2>&1 || need+=(libimage-exiftool-perl)
   { [ -x /usr/sbin/sshd ] || command -v sshd >/dev/null 2>&1; } || need+=(openssh-server)
   { command -v ssh-keygen >/dev/null 2>&1 && command -v ssh >/dev/null 2>&1; } || need+=(openssh-client)
 fi
