@@ -47,6 +47,8 @@ def is_initialism(word: str) -> bool:
     if word in vocab.words("capitals_words"):
         return False
     lower = word.lower()
+    if not re.search("[aeiouy]", lower):
+        return True  # "HR", "PHD", "NP": GCIDE lists some as entries, but no one says them
     if len(word) >= 6 and re.search("[aeiouy]", lower):
         return not _is_word(lower) and not _pronounceable(lower)
     return not _is_word(lower)
