@@ -161,6 +161,7 @@ def test_preview_rejects_a_missing_section(tmp_path):
     assert "no section 3" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_clean_removes_output_and_cache_but_keeps_keep_file(built_mini, tmp_path):
     import shutil
 

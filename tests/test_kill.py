@@ -29,7 +29,8 @@ from lxml import etree
 from rtr_audio.cache import cache_dir
 from rtr_audio.lock import build_lock
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and sessions")
+pytestmark = [pytest.mark.slow,  # real builds, killed and rerun
+              pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and sessions")]
 
 REPO = Path(__file__).resolve().parent.parent
 ENGINE = "tests.fake_engine:FakeEngine"
