@@ -26,10 +26,6 @@ _HEADER = struct.Struct("<8sIIII")  # magic, rate, samples, frames, crc32
 CLIP_FORMAT = 9  # bump when processing changes so old clips are not reused
 
 
-def cache_dir(out_dir: Path) -> Path:
-    return out_dir / ".cache"
-
-
 def digest(*parts: object) -> str:
     """A stable hash of JSON-serialisable parts."""
     blob = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str).encode()
@@ -47,10 +43,10 @@ class Clip:
 
 
 class ClipStore:
-    """Clips on disk under ``root/clips``."""
+    """Clips on disk under ``root`` (``Layout.clips``)."""
 
     def __init__(self, root: Path):
-        self.root = root / "clips"
+        self.root = root
 
     def path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.clip"

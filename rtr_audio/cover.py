@@ -21,15 +21,14 @@ from pathlib import Path
 
 from PIL import Image, ImageChops, ImageCms, ImageDraw, ImageFilter, ImageFont, ImageOps
 
-from rtr_audio.cache import cache_dir
 from rtr_audio.errors import Problem, RtrError
 from rtr_audio.files import atomic_write
+from rtr_audio.layout import Layout
 from rtr_audio.settings import ShowSettings
 
 # Bump when the drawing or encoding changes, so cached covers are rewritten.
 COVER_VERSION = "1"
 SIZE = 3000
-COVER_FILE = "cover.jpg"
 ID3_COVER_PX = 1400  # embedded art: Apple's minimum; the 3000 px cover is in the feed
 MIN_SIDE, MAX_SIDE = 1400, 3000
 MAX_BYTES = 512 * 1024  # Apple's historical limit; some directories still enforce it
@@ -141,21 +140,21 @@ def write_cover(show: ShowSettings, dest: Path) -> Image.Image:
 # --- in a build: drawn alongside rendering ----------------------------------------------------
 
 
-def is_current(show: ShowSettings, out: Path) -> bool:
-    stamp = cache_dir(out) / "cover.key"
-    return ((out / COVER_FILE).is_file() and stamp.is_file()
-            and stamp.read_text() == cover_key(show)
-            and (cache_dir(out) / "cover-id3.jpg").is_file())
+def is_current(out: Path, key: str, drawn: str | None) -> bool:
+    """Whether the cover of ``out`` is the one whose ``cover_key`` is ``key``, given the key of
+    the cover last drawn there (``drawn``, from the build state)."""
+    paths = Layout(out)
+    return drawn == key and paths.cover.is_file() and paths.cover_id3.is_file()
 
 
 def publish_cover(show: ShowSettings, out: Path) -> bytes:
     """cover.jpg, and the smaller JPEG embedded in every episode (returned)."""
-    img = write_cover(show, out / COVER_FILE)
+    paths = Layout(out)
+    img = write_cover(show, paths.cover)
     small = img.resize((ID3_COVER_PX, ID3_COVER_PX), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
     small.save(buffer, "JPEG", quality=85)
-    atomic_write(cache_dir(out) / "cover-id3.jpg", buffer.getvalue())
-    atomic_write(cache_dir(out) / "cover.key", cover_key(show).encode())
+    atomic_write(paths.cover_id3, buffer.getvalue())
     return buffer.getvalue()
 
 
@@ -168,13 +167,15 @@ class CoverJob:
     costs no process at all.
     """
 
-    def __init__(self, show: ShowSettings, out: Path):
+    def __init__(self, show: ShowSettings, out: Path, drawn: str | None):
+        """``drawn``: the ``cover_key`` of the cover last drawn in ``out`` (None: none)."""
         from rtr_audio.render import sigint_ignored
 
         self.data: bytes | None = None
         self.process: multiprocessing.process.BaseProcess | None = None
-        if is_current(show, out):
-            self.data = (cache_dir(out) / "cover-id3.jpg").read_bytes()
+        self.key = cover_key(show)
+        if is_current(out, self.key, drawn):
+            self.data = Layout(out).cover_id3.read_bytes()
             return
         context = multiprocessing.get_context("spawn")
         self.conn, child = context.Pipe(duplex=False)

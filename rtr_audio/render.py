@@ -239,7 +239,7 @@ class _Pool:
         return failures
 
     def _start(self, run: deque[tuple[ClipTask, int]]) -> _Worker:
-        worker = _Worker(self.context, self.store.root.parent, run)
+        worker = _Worker(self.context, self.store.root, run)
         self.active[worker.conn] = worker
         return worker
 

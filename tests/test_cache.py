@@ -19,8 +19,9 @@ import numpy as np
 import pytest
 
 from rtr_audio import dsp, plan
-from rtr_audio.build import render_order
+from rtr_audio.build.schedule import render_order
 from rtr_audio.cache import Clip, ClipStore
+from rtr_audio.layout import Layout
 from rtr_audio.plan import EpisodePlan, plan_episode
 from rtr_audio.project import EngineCatalog, load_project, resolve_voices
 from rtr_audio.render import CLIPS_PER_PROCESS
@@ -206,7 +207,7 @@ def test_clean_removes_the_cache_and_the_output(show):
 def test_truncated_clip_is_rendered_again_and_published_files_stay(show):
     scripts, out = show
     before = published(out)
-    store = ClipStore(out / ".cache")
+    store = ClipStore(Layout(out).clips)
     victim = next((out / ".cache" / "clips").rglob("*.clip"))
     seconds = store.load(victim.stem).seconds
     victim.write_bytes(victim.read_bytes()[:-1000])
@@ -224,7 +225,7 @@ def test_truncated_clip_is_rendered_again_and_published_files_stay(show):
 
 def test_corrupt_clip_is_rendered_again_and_never_published(show):
     scripts, out = show
-    store = ClipStore(out / ".cache")
+    store = ClipStore(Layout(out).clips)
     victim = next((out / ".cache" / "clips").rglob("*.clip"))
     clip = store.load(victim.stem)
     data = bytearray(victim.read_bytes())

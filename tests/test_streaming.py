@@ -22,7 +22,8 @@ from rtr_audio.assemble import (
     layout,
     stream_pcm,
 )
-from rtr_audio.cache import ClipStore, cache_dir
+from rtr_audio.cache import ClipStore
+from rtr_audio.layout import Layout
 from rtr_audio.plan import BellItem, ChapterItem, EpisodePlan, SilenceItem, SpeechItem, plan_episode
 from rtr_audio.project import EngineCatalog, load_project, resolve_voices
 from tests.conftest import REPO, copy_show, run_cli
@@ -42,7 +43,7 @@ def built(tmp_path_factory) -> tuple[list[EpisodePlan], ClipStore]:
     voices = resolve_voices(project, EngineCatalog(), FAKE)
     plans = [plan_episode(s, project.settings, project.lexicon, voices[s.slug])
              for s in project.scripts]
-    return plans, ClipStore(cache_dir(out))
+    return plans, ClipStore(Layout(out).clips)
 
 
 def timeline_of(plan: EpisodePlan, store: ClipStore) -> Timeline:
