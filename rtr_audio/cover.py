@@ -21,7 +21,7 @@ from pathlib import Path
 
 from PIL import Image, ImageChops, ImageCms, ImageDraw, ImageFilter, ImageFont, ImageOps
 
-from rtr_audio.errors import Problem, RtrError
+from rtr_audio.errors import RtrError
 from rtr_audio.files import atomic_write
 from rtr_audio.layout import Layout
 from rtr_audio.settings import ShowSettings
@@ -30,11 +30,9 @@ from rtr_audio.settings import ShowSettings
 COVER_VERSION = "1"
 SIZE = 3000
 ID3_COVER_PX = 1400  # embedded art: Apple's minimum; the 3000 px cover is in the feed
-MIN_SIDE, MAX_SIDE = 1400, 3000
 MAX_BYTES = 512 * 1024  # Apple's historical limit; some directories still enforce it
 EDGE_MARGIN = 16  # px around a blurred edge: well beyond the reach of a radius-2 blur
 QUALITIES = (88, 84, 80, 75, 70, 65, 60)  # tried in order until the file fits MAX_BYTES
-ALLOWED_FORMATS = ("JPEG", "PNG")
 
 # Dusk to warm sand, top to bottom: (position 0..1, RGB).
 SKY: tuple[tuple[float, tuple[int, int, int]], ...] = (
@@ -62,34 +60,6 @@ AUTHOR_FONTS = (
     "/System/Library/Fonts/Supplemental/Arial.ttf",
     "C:/Windows/Fonts/arial.ttf",
 )
-
-
-# --- validation -------------------------------------------------------------------------------
-
-
-def validate_cover(path: Path, line: int | None, settings_path: Path) -> list[Problem]:
-    """Problems with a user's cover image, reported against the `cover:` line of show.yml."""
-
-    def problem(message: str) -> list[Problem]:
-        return [Problem(settings_path, line, f"cover: {message}")]
-
-    if not path.is_file():
-        return problem(f"image not found: {path}")
-    try:
-        with Image.open(path) as img:
-            fmt, size, mode = img.format, img.size, img.mode
-            img.load()  # decode fully: a truncated file opens fine but fails later
-    except (OSError, ValueError, Image.DecompressionBombError) as exc:
-        return problem(f"{path.name} is not a readable image ({exc}); use a JPEG or PNG")
-    if fmt not in ALLOWED_FORMATS:
-        return problem(f"image is {fmt}; Apple needs a JPEG or PNG")
-    if mode == "CMYK":
-        return problem("image is CMYK; Apple needs RGB (export it as an RGB JPEG or PNG)")
-    width, height = size
-    if width != height or not MIN_SIDE <= width <= MAX_SIDE:
-        return problem(f"image is {width}×{height}; Apple needs a square between "
-                       f"{MIN_SIDE} and {MAX_SIDE} px")
-    return []
 
 
 # --- cache key --------------------------------------------------------------------------------
