@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import os
-import shutil
 import sys
 import time
 import traceback
@@ -14,9 +13,10 @@ from typing import Any
 
 import click
 
-from rtr_audio import __version__, uptodate
+from rtr_audio import __version__, clock, uptodate
 from rtr_audio.errors import InputError, RtrError
 from rtr_audio.layout import Layout
+from rtr_audio.summary import Scheduled
 
 SCRIPTS_OPTION = click.option("--scripts", "scripts_dir", type=click.Path(path_type=Path),
                               default=Path("scripts"), show_default=True,
@@ -137,6 +137,7 @@ def build(scripts_dir: Path, out_dir: Path, engine: str | None, jobs: int | None
             done.seconds = time.monotonic() - started
             if not quiet:
                 click.echo(f"Up to date: {done.line()}")
+                _echo_scheduled(done.scheduled)
                 click.echo(f"Feed: {done.feed}")
             return
     from rtr_audio.project import load_project  # lazy: see above
@@ -157,7 +158,14 @@ def build(scripts_dir: Path, out_dir: Path, engine: str | None, jobs: int | None
         summary = run_build(options, reporter, project=project, inputs=inputs)
     if not quiet:
         click.echo(f"Built {summary.line()}")
+        _echo_scheduled(summary.scheduled)
         click.echo(f"Feed: {summary.feed}")
+
+
+def _echo_scheduled(scheduled: list[Scheduled]) -> None:
+    """One line per episode dated in the future (it is in neither the feed nor the page)."""
+    for episode in scheduled:
+        click.echo(episode.line())
 
 
 @main.command()
@@ -175,6 +183,7 @@ def check(scripts_dir: Path, out_dir: Path, engine: str | None, verbose: bool) -
     Example:
       rtr-audio check && rtr-audio build
     """
+    from rtr_audio.build.state import BuildState
     from rtr_audio.feedcheck import check_feed
     from rtr_audio.project import EngineCatalog, load_project, resolve_voices
 
@@ -185,7 +194,13 @@ def check(scripts_dir: Path, out_dir: Path, engine: str | None, verbose: bool) -
         click.echo(line, err=True)
     if feed_problems:
         sys.exit(1)
-    click.echo(f"OK: show.yml and {len(project.scripts)} scripts are valid")
+    # When each episode goes out, as a build now would decide (the build state holds the
+    # dates of scripts without `date:`; it is read, never written).
+    release = BuildState(Layout(out_dir)).release(project.scripts, clock.now())
+    scheduled = release.scheduled(project.scripts)
+    _echo_scheduled([Scheduled(str(s.path), s.title, release.times[s.slug]) for s in scheduled])
+    later = f" ({len(scheduled)} scheduled)" if scheduled else ""
+    click.echo(f"OK: show.yml and {len(project.scripts)} scripts are valid{later}")
 
 
 def _line_range(_ctx: click.Context, _param: click.Parameter,
@@ -294,6 +309,9 @@ def serve(out_dir: Path, host: str, port: int, verbose: bool) -> None:
 def clean(out_dir: Path, yes: bool) -> None:
     """Remove the build output and the render cache.
 
+    Episode files the last feed named stay for show.yml's keep_previous (default 7 days), so
+    apps that fetched that feed can still download them; a later build removes them.
+
     \b
     Example:
       rtr-audio clean -y
@@ -303,13 +321,12 @@ def clean(out_dir: Path, yes: bool) -> None:
         return
     if not yes and sys.stdin.isatty():
         click.confirm(f"Remove everything built in {out_dir} (and its cache)?", abort=True)
-    removed = 0
-    for child in out_dir.iterdir():
-        if child.name == ".keep":
-            continue  # the folder itself is part of the repository
-        if child.is_dir() and not child.is_symlink():
-            shutil.rmtree(child)
-        else:
-            child.unlink()
-        removed += 1
-    click.echo(f"Removed {removed} items from {out_dir}")
+    from rtr_audio.build.retention import clean as clean_output
+    from rtr_audio.settings import SHOW
+
+    done = clean_output(out_dir, clock.now(), SHOW.defaults()["keep_previous"])
+    click.echo(f"Removed {done.removed} items from {out_dir}")
+    if done.kept and done.until:
+        click.echo(f"Kept the files of {done.kept} episode version(s) until "
+                   f"{clock.shown(done.until)} (keep_previous): apps holding the last feed can "
+                   "still fetch them; the first build after that removes them")
