@@ -99,6 +99,12 @@ def test_clean_removes_output_and_cache_but_keeps_keep_file(built_mini, tmp_path
     out = tmp_path / "out"
     shutil.copytree(built_mini, out)
     (out / ".keep").write_text("")
+    named = sorted(p.name for p in (out / "episodes").iterdir())
     result = run_cli("clean", "--out", str(out), "--yes")
     assert result.returncode == 0
-    assert [p.name for p in out.iterdir()] == [".keep"]
+    # The episode files the feed named stay for keep_previous (apps may still fetch them),
+    # with the record of when they were dropped; everything else goes.
+    assert sorted(p.name for p in out.iterdir()) == [".cache", ".keep", "episodes"]
+    assert [p.name for p in (out / ".cache").iterdir()] == ["state.json"]
+    assert sorted(p.name for p in (out / "episodes").iterdir()) == named
+    assert "Kept the files of 2 episode version(s) until " in result.stdout
