@@ -133,7 +133,7 @@ class BuildState:
             self._legacy = False
 
 
-def _mapping(value: object) -> dict:
+def _mapping(value: object) -> dict[Any, Any]:
     return dict(value) if isinstance(value, dict) else {}
 
 
