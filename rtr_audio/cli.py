@@ -1,9 +1,15 @@
-"""The command line: parse options, call one core function, print. No audio work here."""
+"""The command line: parse options, call one core function, print. No audio work here.
+
+Each command imports its core inside the command, not at the top: `rtr-audio --help`, `check`
+and a build with nothing to do must not pay for numpy, the engines, Pillow or lxml (the
+up-to-date answer takes a tenth of a second; tests/test_uptodate.py checks what it loads).
+"""
 
 from __future__ import annotations
 
 import functools
 import os
+import select
 import sys
 import time
 import traceback
@@ -71,8 +77,6 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def _stdout_closed() -> bool:
     """Whether whoever read our standard output has closed it (poll reports an error)."""
-    import select
-
     try:
         poller = select.poll()
         poller.register(sys.stdout.fileno(), select.POLLOUT)
@@ -126,8 +130,8 @@ def build(scripts_dir: Path, out_dir: Path, engine: str | None, jobs: int | None
       rtr-audio build --base-url https://example.org/podcast/ --jobs 4
     """
     # The audio stack (numpy, the engine) and the build are imported only once the show is
-    # known to need building: a build with nothing to do answers in a tenth of a second, and a
-    # typo in a script is reported before the heavy imports.
+    # known to need building (see the module's docstring), and a typo in a script is reported
+    # before they are.
     started = time.monotonic()
     inputs = None
     if not watch:
@@ -152,7 +156,8 @@ def build(scripts_dir: Path, out_dir: Path, engine: str | None, jobs: int | None
     if watch:
         from rtr_audio.watch import watch_and_build  # lazy: see above
 
-        watch_and_build(options, click.echo, quiet=quiet)
+        watch_and_build(options, click.echo, quiet=quiet,
+                        errors=lambda message: click.echo(message, err=True))
         return
     with make_reporter(quiet=quiet) as reporter:
         summary = run_build(options, reporter, project=project, inputs=inputs)
@@ -183,9 +188,9 @@ def check(scripts_dir: Path, out_dir: Path, engine: str | None, verbose: bool) -
     Example:
       rtr-audio check && rtr-audio build
     """
-    from rtr_audio.build.state import BuildState
-    from rtr_audio.feedcheck import check_feed
-    from rtr_audio.project import EngineCatalog, load_project, resolve_voices
+    from rtr_audio.build.state import BuildState  # lazy: see the module's docstring
+    from rtr_audio.feedcheck import check_feed  # lazy: same
+    from rtr_audio.project import EngineCatalog, load_project, resolve_voices  # lazy: same
 
     project = load_project(scripts_dir)
     resolve_voices(project, EngineCatalog(), engine)
@@ -241,10 +246,8 @@ def preview(script: Path, section: int | None, lines: tuple[int, int] | None,
       rtr-audio preview scripts/02-arriving-in-safety.md --section 2 --play
       rtr-audio preview scripts/01-relational-trauma-repair.md --lines 10-20
     """
-    import time
-
-    from rtr_audio.preview import play as play_file
-    from rtr_audio.preview import preview as run_preview
+    from rtr_audio.preview import play as play_file  # lazy: see the module's docstring
+    from rtr_audio.preview import preview as run_preview  # lazy: same
 
     started = time.monotonic()
     result = run_preview(script, out_dir, output, section=section, lines=lines, engine=engine)
@@ -267,8 +270,8 @@ def voices(engine: str | None, scripts_dir: Path, verbose: bool) -> None:
       rtr-audio voices
       rtr-audio voices --engine piper
     """
-    from rtr_audio.engines import load_engine
-    from rtr_audio.settings import load_settings
+    from rtr_audio.engines import load_engine  # lazy: see the module's docstring
+    from rtr_audio.settings import load_settings  # lazy: same
 
     settings, _problems = load_settings(scripts_dir / "show.yml")
     name = engine or (settings.engine if settings else "pyttsx3")
@@ -297,7 +300,7 @@ def serve(out_dir: Path, host: str, port: int, verbose: bool) -> None:
       rtr-audio serve                      # this computer only
       rtr-audio serve --host 0.0.0.0       # phones on the same network (prints a QR code)
     """
-    from rtr_audio.serve import run
+    from rtr_audio.serve import run  # lazy: see the module's docstring
 
     run(out_dir, host, port, click.echo)
 
@@ -321,10 +324,13 @@ def clean(out_dir: Path, yes: bool) -> None:
         return
     if not yes and sys.stdin.isatty():
         click.confirm(f"Remove everything built in {out_dir} (and its cache)?", abort=True)
-    from rtr_audio.build.retention import clean as clean_output
-    from rtr_audio.settings import SHOW
+    from rtr_audio.build.retention import clean as clean_output  # lazy: see the docstring
+    from rtr_audio.lock import build_lock  # lazy: same
+    from rtr_audio.settings import SHOW  # lazy: same
 
-    done = clean_output(out_dir, clock.now(), SHOW.defaults()["keep_previous"])
+    # Under the build lock: a build writing to the folder finishes first.
+    with build_lock(out_dir, lambda message: click.echo(message, err=True)) as lock_file:
+        done = clean_output(out_dir, clock.now(), SHOW.defaults()["keep_previous"], lock_file)
     click.echo(f"Removed {done.removed} items from {out_dir}")
     if done.kept and done.until:
         click.echo(f"Kept the files of {done.kept} episode version(s) until "

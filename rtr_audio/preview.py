@@ -14,7 +14,7 @@ import wave
 from dataclasses import dataclass
 from pathlib import Path
 
-from rtr_audio import dsp
+from rtr_audio import pcm
 from rtr_audio.assemble import layout, stream_pcm
 from rtr_audio.cache import ClipStore
 from rtr_audio.errors import RtrError
@@ -23,6 +23,7 @@ from rtr_audio.plan import plan_episode
 from rtr_audio.project import EngineCatalog, load_project, resolve_voices
 from rtr_audio.render import render_clips
 from rtr_audio.script import Block, Script
+from rtr_audio.synth import save_bell
 
 PLAYERS = (
     ("ffplay", ["-nodisp", "-autoexit", "-loglevel", "error"]),
@@ -78,8 +79,6 @@ def preview(script_path: Path, out_dir: Path, dest: Path | None = None, *,
     missing = [task for task in plan.tasks.values() if not store.has(task.key)]
     render_clips(missing, store, jobs or os.cpu_count() or 1)
     if plan.bell_key and not store.has(plan.bell_key):
-        from rtr_audio.build.episodes import save_bell
-
         save_bell(store, plan.bell_key, plan.loudness)
     timeline = layout(plan, {key: store.length(key) or 0 for key in _keys(plan)})
     dest = dest or Layout(out_dir).preview(script.slug)
@@ -87,7 +86,7 @@ def preview(script_path: Path, out_dir: Path, dest: Path | None = None, *,
     with wave.open(str(dest), "wb") as handle:
         handle.setnchannels(1)
         handle.setsampwidth(2)
-        handle.setframerate(dsp.RATE)
+        handle.setframerate(pcm.RATE)
         for chunk in stream_pcm(timeline, store):
             handle.writeframes(chunk)
     return PreviewResult(dest, timeline.duration, len(missing), len(plan.tasks) - len(missing))

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rtr_audio import dsp, plan
+from rtr_audio import dsp, pcm, plan
 from rtr_audio.build.schedule import render_order
 from rtr_audio.cache import Clip, ClipStore
 from rtr_audio.layout import Layout
@@ -278,7 +278,7 @@ def test_serial_and_parallel_builds_give_identical_audio(tmp_path):
 def _clip(seed: int, seconds: float = 20.0) -> Clip:
     rng = np.random.default_rng(seed)
     samples = rng.integers(-20000, 20000, int(dsp.RATE * seconds), dtype=np.int16)
-    return Clip(samples, rng.random(len(samples) // dsp.FRAME, dtype=np.float32))
+    return Clip(samples, rng.random(len(samples) // pcm.FRAME, dtype=np.float32))
 
 
 def _keep_saving(root: str, key: str, seed: int, ready) -> None:
@@ -368,7 +368,7 @@ def test_each_ingredient_of_a_clip_changes_its_key(tmp_path, monkeypatch):
         patch.setattr(plan, "CLIP_FORMAT", plan.CLIP_FORMAT + 1)
         assert _keys(scripts).isdisjoint(base)
     with monkeypatch.context() as patch:
-        patch.setattr(dsp, "RATE", 24000)
+        patch.setattr(pcm, "RATE", 24000)
         assert _keys(scripts).isdisjoint(base)
     (scripts / "lexicon.yml").write_text("RTR: are tee are\nZebra: zeb rah\n")
     assert len(_keys(scripts) - base) == 1

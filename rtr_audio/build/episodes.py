@@ -14,10 +14,10 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from rtr_audio import dsp, feed, tags, transcript
+from rtr_audio import feed, tags, transcript
 from rtr_audio.assemble import Timeline
 from rtr_audio.build.state import BuildState
-from rtr_audio.cache import CLIP_FORMAT, Clip, ClipStore, digest
+from rtr_audio.cache import CLIP_FORMAT, ClipStore, digest
 from rtr_audio.files import atomic_write
 from rtr_audio.layout import FEED, EpisodeFiles, Layout, episode_files
 from rtr_audio.master import BITRATE, LAME_QUALITY, OUTPUT_RATE, encode
@@ -41,12 +41,6 @@ def episode_key(project: Project, plan: EpisodePlan, timeline: Timeline,
         script.title, script.description, script.episode, script.date, show.title, show.author,
         show.language, show.show_notes_footer, hashlib.sha256(cover_jpeg).hexdigest(),
     )
-
-
-def save_bell(store: ClipStore, key: str, loudness: float) -> None:
-    """The bell's clip, at ``loudness`` LUFS, into the cache under ``key``."""
-    chime = dsp.bell(loudness)
-    store.save(key, Clip(dsp.to_int16(chime), dsp.frame_energies(chime)))
 
 
 def _built(project: Project, plan: EpisodePlan, timeline: Timeline, files: EpisodeFiles,

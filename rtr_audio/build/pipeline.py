@@ -22,17 +22,18 @@ import shutil
 import time
 
 from rtr_audio import clock, cover, lock, uptodate
-from rtr_audio.build import schedule
 from rtr_audio.build.options import BuildOptions, Reporter, SilentReporter
 from rtr_audio.build.publish import publish_show
+from rtr_audio.build.schedule import render_and_encode
 from rtr_audio.build.state import BuildState
 from rtr_audio.layout import Layout
 from rtr_audio.master import require_ffmpeg
-from rtr_audio.plan import EpisodePlan, Voice, plan_episode
+from rtr_audio.plan import EpisodePlan, plan_episode
 from rtr_audio.project import EngineCatalog, Project, load_project, resolve_voices
 from rtr_audio.release import Release
 from rtr_audio.render import start_workers_early
 from rtr_audio.summary import BuildSummary, Scheduled
+from rtr_audio.tasks import Voice
 
 
 def build(options: BuildOptions, reporter: Reporter | None = None, *,
@@ -60,8 +61,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *,
         uptodate.forget(out)
         state = BuildState(Layout(out))
         release = state.release(project.scripts, now)
-        built, summary = schedule.render_and_encode(project, plans, options, state, reporter,
-                                                    release)
+        built, summary = render_and_encode(project, plans, options, state, reporter, release)
         next_removal = publish_show(project, built, out, state, now)
         summary.feed = Layout(out).feed
         summary.scheduled = scheduled(project, release)

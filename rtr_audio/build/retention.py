@@ -14,6 +14,7 @@ now, so damage makes a file stay longer, never go early.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import shutil
 from dataclasses import dataclass
@@ -62,9 +63,10 @@ class Cleaned:
     until: dt.datetime | None
 
 
-def clean(out: Path, now: dt.datetime, default_keep: dt.timedelta) -> Cleaned:
+def clean(out: Path, now: dt.datetime, default_keep: dt.timedelta, lock_file: Path) -> Cleaned:
     """Remove the build output and cache of ``out``, except ``.keep`` and the episode files
-    still in their grace period (with the build state that records them).
+    still in their grace period (with the build state that records them); ``lock_file``, the
+    build lock the caller holds, goes last.
 
     Every file the last feed named counts as dropped ``now`` (the feed goes), so it stays for
     the ``keep_previous`` of the last build (``default_keep`` if none is recorded)."""
@@ -80,20 +82,32 @@ def clean(out: Path, now: dt.datetime, default_keep: dt.timedelta) -> Cleaned:
     for child in sorted(out.iterdir()):
         if child.name == ".keep" or child in spared:
             continue  # .keep: the folder itself is part of the repository
-        _remove(child)
+        _remove(child, lock_file)
         removed += 1
-    for folder in (paths.episodes, paths.cache) if kept else ():
-        for child in sorted(folder.iterdir()):
-            if child not in spared:
-                _remove(child)
     if kept:  # only what the kept files need: when they were dropped, and the dates
+        for folder in (paths.episodes, paths.cache):
+            for child in sorted(folder.iterdir()):
+                if child not in spared and child != lock_file:
+                    _remove(child, lock_file)
         state.episodes, state.feed_built, state.cover = {}, None, None
         state.save()
-    return Cleaned(removed, sum(p.suffix == ".mp3" for p in kept), max(kept.values(), default=None))
+        with contextlib.suppress(OSError):  # Windows: a locked file stays until released
+            lock_file.unlink()
+    episodes = sum(path.suffix == ".mp3" for path in kept)
+    return Cleaned(removed, episodes, max(kept.values(), default=None))
 
 
-def _remove(path: Path) -> None:
+def _remove(path: Path, keep: Path) -> None:
+    """Remove ``path`` (a folder with all it holds), ``keep`` (the held lock file) last."""
     if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
+        if keep.parent != path:
+            shutil.rmtree(path)
+            return
+        for child in path.iterdir():
+            if child != keep:
+                _remove(child, keep)
+        with contextlib.suppress(OSError):  # Windows: a locked file stays until released
+            keep.unlink()
+            path.rmdir()
     else:
         path.unlink()

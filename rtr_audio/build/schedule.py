@@ -13,7 +13,7 @@ from itertools import zip_longest
 
 from rtr_audio import cover as cover_stage
 from rtr_audio.assemble import ClipMissing, layout
-from rtr_audio.build import episodes
+from rtr_audio.build.episodes import episode_key, master_job, reuse
 from rtr_audio.build.options import BuildOptions, Reporter
 from rtr_audio.build.state import BuildState
 from rtr_audio.cache import ClipStore
@@ -22,8 +22,9 @@ from rtr_audio.model import BuiltEpisode
 from rtr_audio.plan import EpisodePlan
 from rtr_audio.project import Project
 from rtr_audio.release import Release
-from rtr_audio.render import ClipTask, render_clips
+from rtr_audio.render import render_clips
 from rtr_audio.summary import BuildSummary
+from rtr_audio.tasks import ClipTask
 
 
 def render_and_encode(project: Project, plans: list[EpisodePlan], options: BuildOptions,
@@ -67,7 +68,7 @@ def clips_to_render(plans: list[EpisodePlan], store: ClipStore,
     for plan in plans:
         tasks.update(plan.tasks)
         if plan.bell_key and (options.force or not store.has(plan.bell_key)):
-            episodes.save_bell(store, plan.bell_key, plan.loudness)
+            _save_bell(store, plan.bell_key, plan.loudness)
     missing = [t for t in render_order(plans) if options.force or not store.has(t.key)]
     return tasks, missing
 
@@ -92,6 +93,14 @@ def render_order(plans: list[EpisodePlan]) -> list[ClipTask]:
     return list(ordered.values())
 
 
+def _save_bell(store: ClipStore, key: str, loudness: float) -> None:
+    # Here, not at the top: synth brings numpy and pydub (a tenth of a second or more), which a
+    # build whose bell is already in the cache never needs.
+    from rtr_audio.synth import save_bell
+
+    save_bell(store, key, loudness)
+
+
 def _repair_clips(plans: list[EpisodePlan], store: ClipStore, options: BuildOptions) -> int:
     """Clips that are missing or fail their checksum are rendered again, never published."""
     damaged: dict[str, ClipTask] = {}
@@ -99,7 +108,7 @@ def _repair_clips(plans: list[EpisodePlan], store: ClipStore, options: BuildOpti
         damaged.update((key, task) for key, task in plan.tasks.items()
                        if store.load(key) is None)
         if plan.bell_key and store.load(plan.bell_key) is None:
-            episodes.save_bell(store, plan.bell_key, plan.loudness)
+            _save_bell(store, plan.bell_key, plan.loudness)
     for key in damaged:
         store.discard(key)
     render_clips(list(damaged.values()), store, options.jobs)
@@ -161,15 +170,15 @@ class Scheduler:
         timeline = layout(plan, lengths)  # type: ignore[arg-type]
         published = self.release.times[plan.script.slug]
         cover_jpeg = self.cover.result()
-        key = episodes.episode_key(self.project, plan, timeline, cover_jpeg)
+        key = episode_key(self.project, plan, timeline, cover_jpeg)
         out = self.options.out_dir
-        ready = episodes.reuse(out, self.state, plan, key, timeline, published, self.project)
+        ready = reuse(out, self.state, plan, key, timeline, published, self.project)
         if ready and not self.options.force:
             self.reused[i] = ready
         elif not all(self.store.load(k) is not None for k in keys):
             self._damaged(i, repaired)
         else:
-            job = episodes.master_job(self.project, plan, self.store, out, self.state, timeline,
+            job = master_job(self.project, plan, self.store, out, self.state, timeline,
                                       key, published, cover_jpeg)
             self.encoding[i] = self.pool.submit(job)
 
