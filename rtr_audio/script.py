@@ -33,6 +33,9 @@ _ORDER_PREFIX = re.compile(r"^\d+[-_ .]+")
 # episode as new in every subscriber's app. (= uuid5(NAMESPACE_URL, "https://rtr-audio/episode"))
 EPISODE_GUID_NAMESPACE = uuid.UUID("c60f6d97-0202-57d1-afb3-3cd806417677")
 MAX_NOTES_BYTES = 4000  # Apple Podcasts: an item's <description> holds at most 4,000 bytes
+# Year 1 passes the calendar but not the apps: RFC 822 dates, ID3 and many players cannot hold
+# a year before 1970 (Unix time) or after 9998.
+FIRST_DATE, LAST_DATE = dt.date(1970, 1, 1), dt.date(9998, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -213,11 +216,18 @@ def _date(key: str, value: object, where: Where) -> tuple[dt.date, dt.datetime |
         if value.tzinfo is None:
             raise Invalid(f"`date` {shown(value.isoformat())} has a time but no zone; add one, "
                           "like 2026-12-04T07:30+01:00 or 2026-12-04T06:30Z")
-        return value.date(), value
+        return _in_range(value.date()), value
     if isinstance(value, dt.date):
-        return value, None
+        return _in_range(value), None
     raise Invalid("`date` must be a date like 2026-11-20 or a date-time with zone like "
                   f"2026-12-04T07:30+01:00, got {shown(value)}")
+
+
+def _in_range(date: dt.date) -> dt.date:
+    if not FIRST_DATE <= date <= LAST_DATE:
+        raise Invalid(f"`date` {date.isoformat()} is out of range ({FIRST_DATE.isoformat()} to "
+                      f"{LAST_DATE.isoformat()})")
+    return date
 
 
 def parse_body(body: str, path: Path, first_line: int) -> tuple[list[Block], list[Problem]]:
