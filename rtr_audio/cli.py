@@ -188,9 +188,9 @@ def check(scripts_dir: Path, out_dir: Path, engine: str | None, verbose: bool) -
     Example:
       rtr-audio check && rtr-audio build
     """
-    from rtr_audio.build.state import BuildState  # lazy: see the module's docstring
-    from rtr_audio.feedcheck import check_feed  # lazy: same
+    from rtr_audio.feedcheck import check_feed  # lazy: see the module's docstring
     from rtr_audio.project import EngineCatalog, load_project, resolve_voices  # lazy: same
+    from rtr_audio.release import Release  # lazy: same
 
     project = load_project(scripts_dir)
     resolve_voices(project, EngineCatalog(), engine)
@@ -203,9 +203,10 @@ def check(scripts_dir: Path, out_dir: Path, engine: str | None, verbose: bool) -
 
     for warning in reading_warnings(project):
         click.echo(str(warning), err=True)
-    # When each episode goes out, as a build now would decide (the build state holds the
-    # dates of scripts without `date:`; it is read, never written).
-    release = BuildState(Layout(out_dir)).release(project.scripts, clock.now())
+    # What a build now would leave scheduled. The build state (first-build times of scripts
+    # without `date:`) is not needed: those times are never ahead of the clock, so they
+    # neither are scheduled nor move a scheduled episode's time.
+    release = Release.of(project.scripts, {}, clock.now())
     scheduled = release.scheduled(project.scripts)
     _echo_scheduled([Scheduled(str(s.path), s.title, release.times[s.slug]) for s in scheduled])
     later = f" ({len(scheduled)} scheduled)" if scheduled else ""

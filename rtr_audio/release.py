@@ -39,7 +39,9 @@ class Release:
         return cls(publication_times(scripts, first_seen, now), now)
 
     def is_due(self, script: Script) -> bool:
-        return self.times[script.slug] <= self.now
+        """Whether ``script`` is published now: its ``date:`` has come, or it has none (even
+        with a clock moved back before its first build)."""
+        return script.date is None or self.times[script.slug] <= self.now
 
     def scheduled(self, scripts: Sequence[Script]) -> list[Script]:
         """The scripts still ahead of ``now``, soonest first."""
