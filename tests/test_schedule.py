@@ -215,3 +215,29 @@ def test_a_damaged_state_keeps_files_longer_never_shorter_and_spares_what_is_not
     build(scripts, out, at=NOW + dt.timedelta(days=7, seconds=1))
     assert not orphan.exists() and mine.is_file()
     assert len(feed_entries(out)) == 2
+
+
+def test_publication_times_spread_ties_in_episode_then_file_order():
+    from rtr_audio.release import Release
+    from rtr_audio.script import Script
+
+    day = dt.date(2026, 12, 4)
+
+    def script(slug: str, **meta: object) -> Script:
+        return Script(path=Path(f"{slug}.md"), slug=slug, title=slug, description="",
+                      blocks=(), **meta)  # type: ignore[arg-type]
+
+    nine = dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)
+    scripts = [script("a", episode=2, date=day), script("b", episode=1, date=day),
+               script("c", date=day), script("d", date=day, date_time=nine),
+               script("e"), script("f"), script("g"), script("h", date=day + dt.timedelta(1))]
+    now = nine + dt.timedelta(hours=1)
+    release = Release.of(scripts, {"g": nine - dt.timedelta(days=1)}, now)
+    minute = dt.timedelta(minutes=1)
+    assert release.times == {
+        "b": nine, "a": nine + minute, "c": nine + 2 * minute, "d": nine + 3 * minute,
+        "e": now - dt.timedelta(seconds=1), "f": now,  # new, undated: in file order, not ahead
+        "g": nine - dt.timedelta(days=1),  # recorded at its first build
+        "h": nine + dt.timedelta(days=1)}
+    assert [s.slug for s in release.scheduled(scripts)] == ["h"]
+    assert release.next_due(scripts) == nine + dt.timedelta(days=1)
