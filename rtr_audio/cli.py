@@ -124,6 +124,10 @@ def build(scripts_dir: Path, out_dir: Path, engine: str | None, jobs: int | None
     Only what changed is spoken and encoded again; when nothing changed since the last build,
     it says "Up to date" in a tenth of a second (--force rebuilds everything).
 
+    An episode whose `date:` is in the future is scheduled: listed, left out of the feed and
+    the page, and published by the first build once it is due (run it from cron or a systemd
+    timer, see the README). Files of an episode's previous version stay for keep_previous.
+
     \b
     Example:
       rtr-audio build
@@ -182,7 +186,8 @@ def _echo_scheduled(scheduled: list[Scheduled]) -> None:
 def check(scripts_dir: Path, out_dir: Path, engine: str | None, verbose: bool) -> None:
     """Check every script and the show settings without rendering; list every problem.
 
-    Also checks a built feed (if there is one) against podcast-app and Apple requirements.
+    Also checks a built feed (if there is one) against podcast-app and Apple requirements,
+    and lists the episodes scheduled for later (a `date:` in the future).
 
     \b
     Example:
