@@ -1,12 +1,14 @@
-"""The build, phase by phase: validate → plan → render ∥ cover ∥ encode → publish → stamp.
+"""The build, phase by phase: validate → plan → release → render ∥ cover ∥ encode → publish →
+stamp.
 
 - validate: the show, its scripts and voices are read and checked, every problem reported at
   once (the CLI does this before importing the audio stack and hands the project in);
 - plan: each script becomes a flat list of clips and silences with cache keys;
-- render ∥ cover ∥ encode: missing clips are spoken while the cover is drawn, and each episode
-  is encoded (or its published files reused) as soon as its clips are ready (``schedule``);
 - release: which episodes are due by the build's clock (``release``); scheduled ones are
-  spoken but not published;
+  spoken below but not encoded or published;
+- render ∥ cover ∥ encode: missing clips are spoken while the cover is drawn, and each due
+  episode is encoded (or its published files reused) as soon as its clips are ready
+  (``schedule``);
 - publish: the page, then the feed in one rename, then the files it no longer names go once
   their grace period (``keep_previous``) is over;
 - stamp: the up-to-date record, so that the next build with nothing to do stops at once.
