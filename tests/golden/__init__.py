@@ -51,9 +51,6 @@ NORMALISE: tuple[tuple[re.Pattern[str], str, str], ...] = (
      "MP3 bytes: ID3 cover JPEG and LAME header"),
     (re.compile(r"(Download MP3) \(\d+\.\d MB\)"), r"\1 (SIZE MB)",
      "MP3 bytes, as shown on the page"),
-    # Until the injectable clock (RTR_AUDIO_NOW) is on main, lastBuildDate is the wall clock.
-    (re.compile(r"<lastBuildDate>[^<]*</lastBuildDate>"), "<lastBuildDate>NOW</lastBuildDate>",
-     "build time"),
 )
 
 
