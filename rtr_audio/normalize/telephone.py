@@ -37,8 +37,13 @@ def _dotted(m: re.Match[str]) -> str:
     return " dot ".join(digits_words(g) for g in m.group().split("."))
 
 
+_NUMBER_AFTER_KEYWORD = r"\d{2,15}(?:[ -]\d{2,6}){0,3}"
+_LISTED = re.compile(rf"(?<!\d){_NUMBER_AFTER_KEYWORD}")
+
+
 def _after_keyword(m: re.Match[str]) -> str:
-    return m.group("lead") + groups_words(m.group("number"))
+    """Every number of a list after the dialling word: "call 111 or 999", "999, 112 or 911"."""
+    return m.group("lead") + _LISTED.sub(_phone, m.group("number"))
 
 
 _SEP = r"(?:[ .-]|\)\s?-?)"
@@ -59,7 +64,9 @@ STEPS = (
     sub(
         rf"(?P<lead>\b{DIAL_WORDS}\b(?:\s+(?:or|and)\s+{DIAL_WORDS}\b)?"
         r"(?:\s+(?:us|them|me|on|at|free|now|[A-Z]{2,10}\s+to))*\s+)"
-        r"(?P<number>\d{2,15}(?:[ -]\d{2,6}){0,3})(?![\d,.]\d|\w)",
+        # A list of numbers is dialled alike: "call 111 or 999", "dial 999, 112 or 911".
+        rf"(?P<number>{_NUMBER_AFTER_KEYWORD}(?:(?:,\s*|,?\s+(?:or|and)\s+)"
+        rf"{_NUMBER_AFTER_KEYWORD})*)(?![\d,.]\d|\w)",
         _after_keyword,
         re.IGNORECASE,
     ),
