@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import re
 
+from rtr_audio.normalize import vocab
 from rtr_audio.normalize.cardinal import digits_words
-from rtr_audio.normalize.rules import sub
+from rtr_audio.normalize.rules import Step, alternation, sub
 
 # Words after which a number is dialled or typed, so it is read digit by digit.
 DIAL_WORDS = (r"(?:call(?:ing)?|text(?:ing)?|dial(?:ling)?|phone|ring|sms|txt|fax|helpline"
@@ -46,6 +47,26 @@ def _after_keyword(m: re.Match[str]) -> str:
     return m.group("lead") + _LISTED.sub(_phone, m.group("number"))
 
 
+def _service_number(m: re.Match[str]) -> str:
+    return m.group("lead") + groups_words(m.group("number")) + m.group("tail")
+
+
+def _service_steps() -> tuple[Step, ...]:
+    """A number beside the name of a telephone service (``data/helpline_words.txt``) is
+    dialled: "NHS 111", "Lifeline: 988", "the number is 116123", "the 988 Lifeline",
+    "988 is the Suicide and Crisis Lifeline" (up to four capitalised words between)."""
+    names = alternation(list(vocab.words("helpline_words"))).replace("_", r"\s+")
+    name = rf"(?i:{names})\b"
+    number = r"\d{3,15}(?:[ -]\d{2,6}){0,3}(?![\d,.]\d|\w)"
+    return (
+        sub(rf"(?P<lead>\b(?:{name}|(?i:number)\s+is|(?i:number):)(?:\s+(?:on|is))?:?\s+)"
+            rf"(?P<number>{number})(?P<tail>)", _service_number),
+        sub(rf"(?P<lead>)(?<![\w.,/+-])(?P<number>{number})(?P<tail>\s+(?:(?:is|was)\s+"
+            rf"(?:the|a|an|your)\s+)?(?:(?:[A-Z][\w'’]*|&|and)\s+){{0,4}}{name})",
+            _service_number),
+    )
+
+
 _SEP = r"(?:[ .-]|\)\s?-?)"
 STEPS = (
     # International: +44 20 7946 0958, +1-123-123-5678, +1 (123) 123-5678.
@@ -70,4 +91,5 @@ STEPS = (
         _after_keyword,
         re.IGNORECASE,
     ),
+    *_service_steps(),
 )
