@@ -15,7 +15,8 @@ import re
 
 from rtr_audio.normalize import vocab
 from rtr_audio.normalize.cardinal import digits_words
-from rtr_audio.normalize.rules import Step, alternation, sub
+from rtr_audio.normalize.letters import is_initialism
+from rtr_audio.normalize.rules import Step, alternation, sub, word_before
 
 # Words after which a number is dialled or typed, so it is read digit by digit.
 DIAL_WORDS = (r"(?:call(?:ing)?|text(?:ing)?|dial(?:ling)?|phone|ring|sms|txt|fax|helpline"
@@ -68,7 +69,24 @@ def _service_steps() -> tuple[Step, ...]:
 
 
 _SEP = r"(?:[ .-]|\)\s?-?)"
+# Words before a year ("in 1800", "since 1300"): the number after them is not dialled.
+_YEAR_WORDS = frozenset({"in", "since", "by", "until", "till", "from", "around", "circa", "of",
+                         "before", "after", "year"})
+
+
+def _phoneword(m: re.Match[str]) -> str:
+    """"1800 RESPECT" → "one eight zero zero respect"; a year before an initialism ("in 1800
+    NASA", "1990 PTSD") is left alone: a phoneword is a word, not an initialism."""
+    before, _ = word_before(m.string, m.start())
+    if is_initialism(m.group("word")) or before.lower() in _YEAR_WORDS:
+        return m.group()
+    return f"{groups_words(m.group('digits'))} {m.group('word')}"
+
+
 STEPS = (
+    # Phonewords: a toll-free prefix, then letters to dial ("1800 RESPECT", "1-800-273-TALK").
+    sub(r"(?<![\w+-])(?P<digits>(?:1[ -]8\d\d|1800|1300|0800|0808)(?:[ -]\d{2,4})?)[ -]?"
+        r"(?P<word>[A-Z]{3,}\b)(?!-)", _phoneword),
     # International: +44 20 7946 0958, +1-123-123-5678, +1 (123) 123-5678.
     sub(r"(?<![\w+])\+\d{1,3}(?:[ .-]?\(?\d{1,4}\)?){1,5}(?:[ .-]\d{2,4})(?![\d])", _phone),
     # (555) 123-4567, (123)-123-5678.
