@@ -41,7 +41,7 @@ from rtr_audio.normalize.rules import Step
 _DIGIT = re.compile(r"\d")
 _TRIGGERS: dict[str, re.Pattern[str] | None] = {
     "always": None,
-    "electronic": re.compile(r"@|://|www\.|\w\.(?:com|org|net|edu|gov|io)\b", re.IGNORECASE),
+    "electronic": electronic.TRIGGER,
     "date": re.compile(r"\d|[–—-]"),
     "digits": _DIGIT,
     "symbols": re.compile(r"[&%+=*@$€£¥₩#/-]"),
