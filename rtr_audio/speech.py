@@ -30,10 +30,11 @@ from pathlib import Path
 
 from rtr_audio.errors import Problem, cut
 from rtr_audio.files import read_text
-from rtr_audio.normalize import normalize
+from rtr_audio.normalize import normalize, vocab
 from rtr_audio.normalize.cardinal import number_words, year_words
 from rtr_audio.normalize.ordinal import ordinal_words
 from rtr_audio.normalize.rules import WINDOW as _WINDOW
+from rtr_audio.normalize.rules import starts_sentence
 from rtr_audio.normalize.tidy import SLOT_BASE as _SLOT_BASE
 
 __all__ = [
@@ -163,10 +164,8 @@ def to_spoken(text: str, language: str = "en-us") -> str:
 
 # --------------------------------------------------------------------------- sentences
 
-# Abbreviations whose period never ends a sentence before a capitalised word (titles, Latin).
-_NEVER_FINAL = frozenset(
-    _word_list("dr mr mrs ms prof st mt e.g i.e vs cf approx a.k.a u.s u.k e.u ph.d jr sr")
-)
+# Titles: their period never ends a sentence before a capitalised word ("Dr. Evil").
+_NEVER_FINAL = frozenset(_word_list("dr mr mrs ms prof st mt"))
 # "at 7 a.m. Monday", "10 a.m. PST": a time's "a.m." before a day, month or time zone does
 # not end the sentence.
 _BEFORE_DATES = frozenset(_word_list("a.m p.m"))
@@ -199,6 +198,8 @@ def _is_sentence_end(text: str, m: re.Match[str]) -> bool:
     token = word.group(1).lstrip("\"'“‘([").lower()
     if token in _NEVER_FINAL or (first.isdigit() and token in _BEFORE_NUMBERS):
         return False
+    if token in vocab.words("midsentence_abbreviations"):  # "the U.S. Army" / "U.S. Then"
+        return starts_sentence(text[following.start(1) : following.start(1) + _WINDOW].split()[0])
     if token in _BEFORE_DATES and _DATE_WORD.match(text, following.start(1)):
         return False
     return not re.fullmatch(r"[A-Z]", word.group(1).lstrip("\"'“‘(["))  # "J. K. Rowling"
