@@ -34,7 +34,7 @@ from rtr_audio.normalize import normalize, vocab
 from rtr_audio.normalize.cardinal import number_words, year_words
 from rtr_audio.normalize.ordinal import ordinal_words
 from rtr_audio.normalize.rules import WINDOW as _WINDOW
-from rtr_audio.normalize.rules import starts_sentence
+from rtr_audio.normalize.rules import alternation, starts_sentence
 from rtr_audio.normalize.tidy import SLOT_BASE as _SLOT_BASE
 
 __all__ = [
@@ -172,7 +172,7 @@ _BEFORE_DATES = frozenset(_word_list("a.m p.m"))
 _DATE_WORD = re.compile(
     r"(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?\b|(?:January|February|March|"
     r"April|May|June|July|August|September|October|November|December)\b"
-    r"|[ECMP][SD]T\b|GMT\b|UTC\b|BST\b|CES?T\b"
+    rf"|(?:{alternation(list(vocab.words('time_zones')))})\b"  # the zones ``time`` reads
 )
 # Abbreviations that precede numbers: "Nov. 20", "No. 5", "p. 12", "vol. 2".
 _BEFORE_NUMBERS = frozenset(
