@@ -79,6 +79,8 @@ STEPS = (
     sub(r"(?<![\w.])([ap])\.m\.(?=\s|$)", lambda m: spell(m.group(1).upper() + "M")
         + period_if_final(m), re.IGNORECASE),
     sub(r"\bNo\.\s?(?=\d)|#(?=\d)", "number "),
+    # "p. 45", "pp. 12-15": only before a number, so the initial in "P. Levine" stays a letter.
+    sub(r"(?<![\w.])(p)(p?)\.\s?(?=\d)", lambda m: "pages " if m.group(2) else "page "),
     # Initials "C. S. Lewis" → "C S Lewis": a period after a lone capital is not a stop.
     sub(r"\b([A-Z])\.(?=\s?[A-Z]\b)", r"\1"),
 )
