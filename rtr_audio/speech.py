@@ -176,7 +176,7 @@ _DATE_WORD = re.compile(
 )
 # Abbreviations that precede numbers: "Nov. 20", "No. 5", "p. 12", "vol. 2".
 _BEFORE_NUMBERS = frozenset(
-    _word_list("jan feb mar apr jun jul aug sep sept oct nov dec no nos p pp vol ch fig")
+    _word_list("jan feb mar apr jun jul aug sep sept oct nov dec no nos p pp vol ch fig tel")
 )
 _SENTENCE_NEXT = re.compile(r"\s+[\"'“‘(\[]*(\S)")
 _CANDIDATE_END = re.compile(r"(?:[.!?]+|…)[\"'”’)\]]*(?=\s)")

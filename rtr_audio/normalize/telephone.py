@@ -20,7 +20,8 @@ from rtr_audio.normalize.rules import Step, alternation, sub, word_before
 
 # Words after which a number is dialled or typed, so it is read digit by digit.
 DIAL_WORDS = (r"(?:call(?:ing)?|text(?:ing)?|dial(?:ling)?|phone|ring|sms|txt|fax|helpline"
-              r"|hotline|ending\s+in|pin|code)")
+              r"|hotline|ending\s+in|pin|code|tel|telephone|ph|mobile|cell|whatsapp"
+              r"|free(?:phone|fone|call))")
 _GROUP_JOIN = ", "
 
 
@@ -102,7 +103,8 @@ STEPS = (
     # After a dialling word: "call 911", "call or text 988", "Text HOME to 741741".
     sub(
         rf"(?P<lead>\b{DIAL_WORDS}\b(?:\s+(?:or|and)\s+{DIAL_WORDS}\b)?"
-        r"(?:\s+(?:us|them|me|on|at|free|now|[A-Z]{2,10}\s+to))*\s+)"
+        # "Phone: 988", "Tel. 0800 1111", "Text 'SHOUT' to 85258".
+        r"\.?:?(?:\s+(?:us|them|me|on|at|free|now|'?[A-Z]{2,10}'?\s+to))*\s+)"
         # A list of numbers is dialled alike: "call 111 or 999", "dial 999, 112 or 911".
         rf"(?P<number>{_NUMBER_AFTER_KEYWORD}(?:(?:,\s*|,?\s+(?:or|and)\s+)"
         rf"{_NUMBER_AFTER_KEYWORD})*)(?![\d,.]\d|\w)",
