@@ -99,7 +99,8 @@ STEPS = (
     # 116 123, 020 7946: two space-separated groups of three or more digits.
     # A full stop or comma after them ends the sentence or clause ("on 116 123."); only one
     # followed by a digit continues a number.
-    sub(r"(?<![\w.,/-])\d{3,5} \d{3,5}(?![\w/-]|[.,]\d)", _phone),
+    # A trunk prefix "0" also allows six digits after it: a UK mobile "07700 900123".
+    sub(r"(?<![\w.,/-])(?:\d{3,5} \d{3,5}|0\d{2,4} \d{6})(?![\w/-]|[.,]\d)", _phone),
     # After a dialling word: "call 911", "call or text 988", "Text HOME to 741741".
     sub(
         rf"(?P<lead>\b{DIAL_WORDS}\b(?:\s+(?:or|and)\s+{DIAL_WORDS}\b)?"
