@@ -16,7 +16,7 @@ import re
 from rtr_audio.normalize import vocab
 from rtr_audio.normalize.cardinal import digits_words
 from rtr_audio.normalize.letters import is_initialism
-from rtr_audio.normalize.rules import Step, alternation, sub, word_before
+from rtr_audio.normalize.rules import Step, alternation, sub, word_after, word_before
 
 # Words after which a number is dialled or typed, so it is read digit by digit.
 DIAL_WORDS = (r"(?:call(?:ing)?|text(?:ing)?|dial(?:ling)?|phone|ring|sms|txt|fax|helpline"
@@ -69,6 +69,29 @@ def _service_steps() -> tuple[Step, ...]:
     )
 
 
+def _short_code(m: re.Match[str]) -> str:
+    """A short code standing alone (``data/short_codes.txt``) is dialled unless a counting or
+    year word comes before it ("page 111", "in 1737") or a word it counts after it."""
+    before, _ = word_before(m.string, m.start())
+    before = before.lower().rstrip(".")
+    after = word_after(m.string, m.end())
+    counted = after[:1].islower() and after.strip(".,;:!?)") not in vocab.words(
+        "short_code_followers")
+    if before in vocab.words("counted_by_roman") | _COUNT_WORDS | _YEAR_WORDS or counted:
+        return m.group()
+    return digits_words(m.group())
+
+
+# Words before a number that count or locate rather than dial ("p. 111", "Route 988").
+_COUNT_WORDS = frozenset({"p", "pp", "page", "pages", "nos", "route", "highway", "room", "bus",
+                         "flight", "verse", "verses", "chapters", "psalms", "the", "a", "of"})
+
+
+def _short_code_step() -> Step:
+    codes = alternation(sorted(vocab.words("short_codes")))
+    return sub(rf"(?<![\w$£€¥.,/+-])(?:{codes})(?![\d.,]\d|\w|%|°|-\w)", _short_code)
+
+
 _SEP = r"(?:[ .-]|\)\s?-?)"
 # Words before a year ("in 1800", "since 1300"): the number after them is not dialled.
 _YEAR_WORDS = frozenset({"in", "since", "by", "until", "till", "from", "around", "circa", "of",
@@ -113,4 +136,5 @@ STEPS = (
         re.IGNORECASE,
     ),
     *_service_steps(),
+    _short_code_step(),
 )
