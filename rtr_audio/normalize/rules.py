@@ -17,7 +17,8 @@ Repl = Callable[[re.Match[str]], str]
 
 # Context looks only this far around a match: enough for a few words.
 WINDOW = 80
-_SENTENCE_FOLLOWS = re.compile(r"\s*$|\s+[\"'“‘(]*[A-Z](?![A-Z])")
+# After the period: closing brackets or quotes ("etc.) Then"), then the end or a new sentence.
+_SENTENCE_FOLLOWS = re.compile(r"[)\]\"'”’]*(?:\s*$|\s+[\"'“‘(]*[A-Z](?![A-Z]))")
 _NEXT_WORD = re.compile(r"\s+[\"'“‘(]*(\S+)")
 _WORD_THEN_SPACE = re.compile(r"(\S+)\s+$")
 
@@ -48,7 +49,8 @@ def abbreviation_ends_sentence(abbreviation: str, text: str, end: int) -> bool:
     U.S. Then she…" does not); ``speech.split_sentences`` decides the same way."""
     if abbreviation.lower().removesuffix(".") in vocab.words("midsentence_abbreviations"):
         after = _NEXT_WORD.match(text, end)
-        return not text[end:].strip() or (after is not None and starts_sentence(after.group(1)))
+        return not text[end:].strip(" )]\"'”’") or (
+            after is not None and starts_sentence(after.group(1)))
     return ends_sentence(text, end)
 
 
