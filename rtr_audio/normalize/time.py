@@ -92,7 +92,9 @@ def _time_steps() -> tuple:
         sub(rf"(?<![\d:.,])(?P<h>\d{{1,2}}):(?P<m>\d{{1,2}})(?::(?P<s>\d{{2}}))?"
             rf"(?![\d:])(?P<ap>){zone}", _clock_or_ratio),
         # "2pm-5pm", "4 AM - 8:12 PM": a range of times.
-        sub(r"(?<=[AP]-M|[AP] M)\s?[-–—]\s?(?=[a-z])", " to "),
+        # Only before another hour ("five P M", "midnight"): "10 a.m.—we rest" is a pause.
+        sub(rf"(?<=[AP]-M|[AP] M)\s?[-–—]\s?(?=(?:{'|'.join(ONES[1:13])}|midnight|noon)\b)",
+            " to "),
     )
 
 
