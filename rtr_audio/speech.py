@@ -34,7 +34,7 @@ from rtr_audio.normalize import normalize, vocab
 from rtr_audio.normalize.cardinal import number_words, year_words
 from rtr_audio.normalize.ordinal import ordinal_words
 from rtr_audio.normalize.rules import WINDOW as _WINDOW
-from rtr_audio.normalize.rules import alternation, starts_sentence
+from rtr_audio.normalize.rules import alternation, is_midsentence, starts_sentence
 from rtr_audio.normalize.tidy import SLOT_BASE as _SLOT_BASE
 
 __all__ = [
@@ -198,7 +198,7 @@ def _is_sentence_end(text: str, m: re.Match[str]) -> bool:
     token = word.group(1).lstrip("\"'“‘([").lower()
     if token in _NEVER_FINAL or (first.isdigit() and token in _BEFORE_NUMBERS):
         return False
-    if token in vocab.words("midsentence_abbreviations"):  # "the U.S. Army" / "U.S. Then"
+    if is_midsentence(token):  # "the U.S. Army" / "U.S. Then"
         return starts_sentence(text[following.start(1) : following.start(1) + _WINDOW].split()[0])
     if token in _BEFORE_DATES and _DATE_WORD.match(text, following.start(1)):
         return False

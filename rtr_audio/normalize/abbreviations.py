@@ -81,6 +81,10 @@ STEPS = (
     sub(r"\bNo\.\s?(?=\d)|#(?=\d)", "number "),
     # "p. 45", "pp. 12-15": only before a number, so the initial in "P. Levine" stays a letter.
     sub(r"(?<![\w.])(p)(p?)\.\s?(?=\d)", lambda m: "pages " if m.group(2) else "page "),
+    # Dotted initialisms not in the table ("U.N.", "M.D.", "J.K."): always letters, never a
+    # word ("U.N." is not "un"), the last period a full stop only where the sentence ends.
+    sub(r"(?<![\w.])((?:[A-Z]\.){2,})(?!\w)",
+        lambda m: spell(m.group(1).replace(".", "")) + period_if_final(m)),
     # Initials "C. S. Lewis" → "C S Lewis": a period after a lone capital is not a stop.
     sub(r"\b([A-Z])\.(?=\s?[A-Z]\b)", r"\1"),
 )

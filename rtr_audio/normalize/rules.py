@@ -42,12 +42,23 @@ def starts_sentence(word: str) -> bool:
     return word[:1].isupper() and word.lower() in vocab.words("sentence_starters")
 
 
+_DOTTED_INITIALISM = re.compile(r"(?:[a-z]\.)+[a-z]")
+
+
+def is_midsentence(abbreviation: str) -> bool:
+    """Whether an abbreviation usually sits inside a sentence: those of
+    ``data/midsentence_abbreviations.txt`` and every dotted initialism ("U.N.", "M.D.")."""
+    key = abbreviation.lower().removesuffix(".")
+    return key in vocab.words("midsentence_abbreviations") or bool(
+        _DOTTED_INITIALISM.fullmatch(key))
+
+
 def abbreviation_ends_sentence(abbreviation: str, text: str, end: int) -> bool:
     """Whether the period of ``abbreviation`` ("U.S.", "e.g.") ending at ``end`` also ends the
     sentence. One usually inside a sentence (``data/midsentence_abbreviations.txt``) ends it
     only at the end of the text or before a sentence starter ("the U.S. Army" goes on, "the
     U.S. Then she…" does not); ``speech.split_sentences`` decides the same way."""
-    if abbreviation.lower().removesuffix(".") in vocab.words("midsentence_abbreviations"):
+    if is_midsentence(abbreviation):
         after = _NEXT_WORD.match(text, end)
         return not text[end:].strip(" )]\"'”’") or (
             after is not None and starts_sentence(after.group(1)))
