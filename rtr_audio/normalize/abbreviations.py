@@ -18,6 +18,7 @@ from rtr_audio.normalize.rules import (
     keep_case,
     period_if_final,
     spell,
+    starts_sentence,
     sub,
     word_after,
     word_before,
@@ -73,6 +74,15 @@ def _abbreviations(text: str) -> str:
     return _pattern().sub(_expand, text)
 
 
+def _initial(m: re.Match[str]) -> str:
+    """An initial before a name ("C. S. Lewis", "Peter A. Levine") has no full stop: the
+    engine would pause inside the name. A lone "A" is joined to the name, as ``spell`` does,
+    so that it is the letter and not the article. Before a sentence starter it is a stop."""
+    if starts_sentence(word_after(m.string, m.end() - 1)):
+        return m.group()
+    return f"{m.group(1)}-" if m.group(1) == "A" else f"{m.group(1)} "
+
+
 STEPS = (
     sub(r"\b(Dr|St)\b\.?(?=\s|,|$)", _title_or_place),
     _abbreviations,
@@ -87,4 +97,5 @@ STEPS = (
         lambda m: spell(m.group(1).replace(".", "")) + period_if_final(m)),
     # Initials "C. S. Lewis" → "C S Lewis": a period after a lone capital is not a stop.
     sub(r"\b([A-Z])\.(?=\s?[A-Z]\b)", r"\1"),
+    sub(r"(?<![\w.])([A-HJ-Z])\.\s+(?=[A-Z][a-z]|[a-z])", _initial),
 )
