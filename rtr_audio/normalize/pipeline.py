@@ -65,6 +65,7 @@ def stages(language: str = "en-us") -> tuple[tuple[re.Pattern[str] | None, tuple
         ("digits", money.STEPS),
         ("digits", range.STEPS),
         ("digits", address.STEPS),
+        ("always", date.lone_month_steps()),  # "in Sept." has no digit
         ("always", abbreviations.STEPS),
         ("roman", roman.STEPS),
         ("digits", measure.STEPS),
