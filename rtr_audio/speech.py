@@ -198,7 +198,7 @@ def _is_sentence_end(text: str, m: re.Match[str]) -> bool:
     token = word.group(1).lstrip("\"'“‘([").lower()
     if token in _NEVER_FINAL or (first.isdigit() and token in _BEFORE_NUMBERS):
         return False
-    if is_midsentence(token):  # "the U.S. Army" / "U.S. Then"
+    if is_midsentence(word.group(1).lstrip("\"'“‘([")):  # "the U.S. Army" / "U.S. Then"
         return starts_sentence(text[following.start(1) : following.start(1) + _WINDOW].split()[0])
     if token in _BEFORE_DATES and _DATE_WORD.match(text, following.start(1)):
         return False

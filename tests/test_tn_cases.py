@@ -74,6 +74,7 @@ def test_periods_inside_abbreviations_do_not_cut_the_sentence(text: str) -> None
     "Bring pens, etc. Then rest.",
     "Come at 7 a.m. Then rest.",
     "We met on 12 May. Then we talked.",
+    "It was 7 p.m. 5 of us came.",
 ])
 def test_an_abbreviation_before_a_new_sentence_ends_its_clip(text: str) -> None:
     said = engine_texts(text)

@@ -42,7 +42,7 @@ def starts_sentence(word: str) -> bool:
     return word[:1].isupper() and word.lower() in vocab.words("sentence_starters")
 
 
-_DOTTED_INITIALISM = re.compile(r"(?:[a-z]\.)+[a-z]")
+_DOTTED_INITIALISM = re.compile(r"(?:[A-Z]\.)+[A-Z]\.?")  # capitals: "a.m." is a time
 
 
 def is_midsentence(abbreviation: str) -> bool:
@@ -50,7 +50,7 @@ def is_midsentence(abbreviation: str) -> bool:
     ``data/midsentence_abbreviations.txt`` and every dotted initialism ("U.N.", "M.D.")."""
     key = abbreviation.lower().removesuffix(".")
     return key in vocab.words("midsentence_abbreviations") or bool(
-        _DOTTED_INITIALISM.fullmatch(key))
+        _DOTTED_INITIALISM.fullmatch(abbreviation))
 
 
 def abbreviation_ends_sentence(abbreviation: str, text: str, end: int) -> bool:
