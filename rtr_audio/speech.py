@@ -168,7 +168,9 @@ def to_spoken(text: str, language: str = "en-us") -> str:
 _NEVER_FINAL = frozenset(_word_list("dr mr mrs ms prof st mt"))
 # "at 7 a.m. Monday", "10 a.m. PST": a time's "a.m." before a day, month or time zone does
 # not end the sentence.
-_BEFORE_DATES = frozenset(_word_list("a.m p.m"))
+# Weekday abbreviations ("Tues. 4th Feb.", "Sat. March 3") go on to their date too.
+_WEEKDAYS = frozenset(_word_list("mon tue tues wed thu thur thurs fri sat sun"))
+_BEFORE_DATES = frozenset(_word_list("a.m p.m")) | _WEEKDAYS
 _DATE_WORD = re.compile(
     r"(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?\b|(?:January|February|March|"
     r"April|May|June|July|August|September|October|November|December)\b"
@@ -177,7 +179,7 @@ _DATE_WORD = re.compile(
 # Abbreviations that precede numbers: "Nov. 20", "No. 5", "p. 12", "vol. 2".
 _BEFORE_NUMBERS = frozenset(
     _word_list("jan feb mar apr jun jul aug sep sept oct nov dec no nos p pp vol ch fig tel")
-)
+) | _WEEKDAYS
 _SENTENCE_NEXT = re.compile(r"\s+[\"'“‘(\[]*(\S)")
 _CANDIDATE_END = re.compile(r"(?:[.!?]+|…)[\"'”’)\]]*(?=\s)")
 
