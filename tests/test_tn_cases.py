@@ -104,6 +104,7 @@ def test_numbers_of_thousands_of_digits_are_read_as_digits(text: str) -> None:
 _LONG_INPUTS = ["a1-", "1-", "a.", "I ", "$1-", "a@", "A", "1", "www.a", "1:"]
 
 
+@pytest.mark.slow  # a stress test: 200 000-character lines, 4.6 s of CPU on its own
 def test_every_step_is_linear_on_long_lines_without_spaces() -> None:
     program = (
         "from rtr_audio.speech import to_spoken\n"
