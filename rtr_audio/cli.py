@@ -7,23 +7,17 @@ up-to-date answer takes a tenth of a second; tests/test_uptodate.py checks what 
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import os
-import select
-import shutil
 import sys
 import time
-import traceback
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import click
 
-from rtr_audio import __version__, uptodate
-from rtr_audio.errors import InputError, RtrError
+from rtr_audio import __version__, clock, uptodate
+from rtr_audio.cli_errors import reports_errors
 from rtr_audio.layout import Layout
+from rtr_audio.summary import Scheduled
 
 SCRIPTS_OPTION = click.option("--scripts", "scripts_dir", type=click.Path(path_type=Path),
                               default=Path("scripts"), show_default=True,
@@ -35,60 +29,6 @@ ENGINE_OPTION = click.option("--engine", default=None,
                              help="Speech engine (pyttsx3, piper); default from show.yml.")
 VERBOSE_OPTION = click.option("--verbose", "-v", is_flag=True,
                               help="More detail, and a traceback on errors.")
-
-
-def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn domain errors into one clear line each and a non-zero exit (traceback if -v)."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except InputError as exc:
-            for problem in exc.problems:
-                click.echo(str(problem), err=True)
-            _trace(kwargs)
-            sys.exit(1)
-        except RtrError as exc:
-            if getattr(exc, "located", False):  # already `path:line: message` lines
-                click.echo(str(exc), err=True)
-            else:
-                click.echo(f"error: {exc}", err=True)
-            _trace(kwargs)
-            sys.exit(1)
-        except KeyboardInterrupt:
-            click.echo("interrupted: nothing half-built was published; run it again to finish",
-                       err=True)
-            sys.exit(130)
-        except Exception as exc:  # a bug: still one line, the details with --verbose
-            if isinstance(exc, click.exceptions.Exit | click.ClickException):
-                raise
-            if isinstance(exc, BrokenPipeError) and _stdout_closed():
-                # The reader went away (`rtr-audio voices | head`): stop quietly, as Unix tools
-                # do. (A broken pipe of our own, to ffmpeg or a worker, is a real failure.)
-                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-                sys.exit(1)
-            click.echo(f"internal error: {type(exc).__name__}: {exc} "
-                       "(rerun with --verbose for details)", err=True)
-            _trace(kwargs)
-            sys.exit(2)
-
-    return wrapper
-
-
-def _stdout_closed() -> bool:
-    """Whether whoever read our standard output has closed it (poll reports an error)."""
-    try:
-        poller = select.poll()
-        poller.register(sys.stdout.fileno(), select.POLLOUT)
-        return any(events & (select.POLLERR | select.POLLHUP) for _fd, events in poller.poll(0))
-    except (AttributeError, OSError, ValueError):  # no poll (Windows), or no real stdout
-        return False
-
-
-def _trace(kwargs: dict[str, Any]) -> None:
-    if kwargs.get("verbose"):
-        traceback.print_exc()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -125,6 +65,10 @@ def build(scripts_dir: Path, out_dir: Path, engine: str | None, jobs: int | None
     Only what changed is spoken and encoded again; when nothing changed since the last build,
     it says "Up to date" in a tenth of a second (--force rebuilds everything).
 
+    An episode whose `date:` is in the future is scheduled: listed, left out of the feed and
+    the page, and published by the first build once it is due (run it from cron or a systemd
+    timer, see the README). Files of an episode's previous version stay for keep_previous.
+
     \b
     Example:
       rtr-audio build
@@ -142,6 +86,7 @@ def build(scripts_dir: Path, out_dir: Path, engine: str | None, jobs: int | None
             done.seconds = time.monotonic() - started
             if not quiet:
                 click.echo(f"Up to date: {done.line()}")
+                _echo_scheduled(done.scheduled)
                 click.echo(f"Feed: {done.feed}")
             return
     from rtr_audio.project import load_project  # lazy: see above
@@ -163,7 +108,14 @@ def build(scripts_dir: Path, out_dir: Path, engine: str | None, jobs: int | None
         summary = run_build(options, reporter, project=project, inputs=inputs)
     if not quiet:
         click.echo(f"Built {summary.line()}")
+        _echo_scheduled(summary.scheduled)
         click.echo(f"Feed: {summary.feed}")
+
+
+def _echo_scheduled(scheduled: list[Scheduled]) -> None:
+    """One line per episode dated in the future (it is in neither the feed nor the page)."""
+    for episode in scheduled:
+        click.echo(episode.line())
 
 
 @main.command()
@@ -175,7 +127,8 @@ def build(scripts_dir: Path, out_dir: Path, engine: str | None, jobs: int | None
 def check(scripts_dir: Path, out_dir: Path, engine: str | None, verbose: bool) -> None:
     """Check every script and the show settings without rendering; list every problem.
 
-    Also checks a built feed (if there is one) against podcast-app and Apple requirements.
+    Also checks a built feed (if there is one) against podcast-app and Apple requirements,
+    and lists the episodes scheduled for later (a `date:` in the future).
 
     \b
     Example:
@@ -183,6 +136,7 @@ def check(scripts_dir: Path, out_dir: Path, engine: str | None, verbose: bool) -
     """
     from rtr_audio.feedcheck import check_feed  # lazy: see the module's docstring
     from rtr_audio.project import EngineCatalog, load_project, resolve_voices  # lazy: same
+    from rtr_audio.release import Release  # lazy: same
 
     project = load_project(scripts_dir)
     resolve_voices(project, EngineCatalog(), engine)
@@ -195,7 +149,14 @@ def check(scripts_dir: Path, out_dir: Path, engine: str | None, verbose: bool) -
 
     for warning in reading_warnings(project):
         click.echo(str(warning), err=True)
-    click.echo(f"OK: show.yml and {len(project.scripts)} scripts are valid")
+    # What a build now would leave scheduled. The build state (first-build times of scripts
+    # without `date:`) is not needed: those times are never ahead of the clock, so they
+    # neither are scheduled nor move a scheduled episode's time.
+    release = Release.of(project.scripts, {}, clock.now())
+    scheduled = release.scheduled(project.scripts)
+    _echo_scheduled([Scheduled(str(s.path), s.title, release.times[s.slug]) for s in scheduled])
+    later = f" ({len(scheduled)} scheduled)" if scheduled else ""
+    click.echo(f"OK: show.yml and {len(project.scripts)} scripts are valid{later}")
 
 
 def _line_range(_ctx: click.Context, _param: click.Parameter,
@@ -341,6 +302,9 @@ def serve(out_dir: Path, host: str, port: int, verbose: bool) -> None:
 def clean(out_dir: Path, yes: bool) -> None:
     """Remove the build output and the render cache.
 
+    Episode files the last feed named stay for show.yml's keep_previous (default 7 days), so
+    apps that fetched that feed can still download them; a later build removes them.
+
     \b
     Example:
       rtr-audio clean -y
@@ -350,31 +314,46 @@ def clean(out_dir: Path, yes: bool) -> None:
         return
     if not yes and sys.stdin.isatty():
         click.confirm(f"Remove everything built in {out_dir} (and its cache)?", abort=True)
-    from rtr_audio.lock import build_lock  # lazy: see the module's docstring
+    from rtr_audio.build.retention import clean as clean_output  # lazy: see the docstring
+    from rtr_audio.lock import build_lock  # lazy: same
+    from rtr_audio.settings import SHOW  # lazy: same
 
-    # Under the build lock: a build writing to the folder finishes first. The lock file goes
-    # last, while still held.
+    # Under the build lock: a build writing to the folder finishes first.
     with build_lock(out_dir, lambda message: click.echo(message, err=True)) as lock_file:
-        removed = 0
-        for child in out_dir.iterdir():
-            if child.name == ".keep":
-                continue  # the folder itself is part of the repository
-            removed += 1
-            _remove(child, keep=lock_file)
-    click.echo(f"Removed {removed} items from {out_dir}")
+        done = clean_output(out_dir, clock.now(), SHOW.defaults()["keep_previous"], lock_file)
+    click.echo(f"Removed {done.removed} items from {out_dir}")
+    if done.kept and done.until:
+        click.echo(f"Kept the files of {done.kept} episode version(s) until "
+                   f"{clock.shown(done.until)} (keep_previous): apps holding the last feed can "
+                   "still fetch them; the first build after that removes them")
 
 
-def _remove(path: Path, keep: Path) -> None:
-    """Remove ``path`` (a folder with all it holds), ``keep`` (the held lock file) last."""
-    if path.is_dir() and not path.is_symlink():
-        if keep.parent != path:
-            shutil.rmtree(path)
-            return
-        for child in path.iterdir():
-            if child != keep:
-                _remove(child, keep)
-        with contextlib.suppress(OSError):  # Windows: a locked file stays until released
-            keep.unlink()
-            path.rmdir()
-    else:
-        path.unlink()
+@main.command()
+@click.argument("dest", required=False)
+@OUT_OPTION
+@SCRIPTS_OPTION
+@click.option("--dry-run", "-n", is_flag=True, help="List what would change; change nothing.")
+@VERBOSE_OPTION
+@reports_errors
+def publish(dest: str | None, out_dir: Path, scripts_dir: Path, dry_run: bool,
+            verbose: bool) -> None:
+    """Publish the built show to any rclone remote (S3, R2, B2, WebDAV, SFTP, FTP, a folder…).
+
+    DEST is rclone's remote:path (default: publish_to in show.yml). Episode files go first, then
+    the cover and page, then the feed (under a temporary name, moved into place where the
+    backend can move files), and only then are files no feed names removed. Only what changed
+    is uploaded. Set remotes up with `rclone config`; credentials stay in rclone's config or
+    environment (RCLONE_CONFIG_<NAME>_<KEY>).
+
+    \b
+    Example:
+      rtr-audio publish s3:my-bucket/podcast --dry-run
+      rtr-audio publish s3:my-bucket/podcast
+      rtr-audio publish myhost:/var/www/podcast --out audio_out
+    """
+    from rtr_audio.publish import PublishOptions, publish_options  # lazy: see docstring
+    from rtr_audio.publish import publish as run_publish  # lazy: same
+
+    options: PublishOptions = publish_options(dest, out_dir, scripts_dir, dry_run)
+    summary = run_publish(options, click.echo, lambda line: click.echo(line, err=True))
+    click.echo(summary.line())
