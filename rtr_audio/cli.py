@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from rtr_audio import __version__
-from rtr_audio.errors import InputError, RtrError
+from rtr_audio.errors import InputError, RtrError, printable
 
 SCRIPTS_OPTION = click.option("--scripts", "scripts_dir", type=click.Path(path_type=Path),
                               default=Path("scripts"), show_default=True,
@@ -42,9 +42,10 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(1)
         except RtrError as exc:
             if getattr(exc, "located", False):  # already `path:line: message` lines
-                click.echo(str(exc), err=True)
+                for line in str(exc).split("\n"):
+                    click.echo(printable(line), err=True)
             else:
-                click.echo(f"error: {exc}", err=True)
+                click.echo(printable(f"error: {exc}"), err=True)
             _trace(kwargs)
             sys.exit(1)
         except KeyboardInterrupt:
@@ -59,8 +60,8 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
                 # do. (A broken pipe of our own, to ffmpeg or a worker, is a real failure.)
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
                 sys.exit(1)
-            click.echo(f"internal error: {type(exc).__name__}: {exc} "
-                       "(rerun with --verbose for details)", err=True)
+            click.echo(printable(f"internal error: {type(exc).__name__}: {exc} ")
+                       + "(rerun with --verbose for details)", err=True)
             _trace(kwargs)
             sys.exit(2)
 

@@ -13,6 +13,7 @@ import math
 import multiprocessing
 import shutil
 import subprocess
+import warnings
 from collections.abc import Sequence
 from functools import lru_cache
 from itertools import pairwise
@@ -23,7 +24,7 @@ from PIL import Image, ImageChops, ImageCms, ImageDraw, ImageFilter, ImageFont, 
 
 from rtr_audio.cache import cache_dir
 from rtr_audio.errors import Problem, RtrError
-from rtr_audio.files import atomic_write
+from rtr_audio.files import UnreadableInput, atomic_write, regular_target
 from rtr_audio.settings import ShowSettings
 
 # Bump when the drawing or encoding changes, so cached covers are rewritten.
@@ -36,6 +37,8 @@ MAX_BYTES = 512 * 1024  # Apple's historical limit; some directories still enfor
 EDGE_MARGIN = 16  # px around a blurred edge: well beyond the reach of a radius-2 blur
 QUALITIES = (88, 84, 80, 75, 70, 65, 60)  # tried in order until the file fits MAX_BYTES
 ALLOWED_FORMATS = ("JPEG", "PNG")
+# A 3000² PNG is at most 27 MB uncompressed; anything larger is not a cover.
+MAX_COVER_FILE = 40 * 1024 * 1024
 
 # Dusk to warm sand, top to bottom: (position 0..1, RGB).
 SKY: tuple[tuple[float, tuple[int, int, int]], ...] = (
@@ -46,6 +49,8 @@ SKY: tuple[tuple[float, tuple[int, int, int]], ...] = (
     (1.00, (236, 214, 184)),
 )
 MAX_TITLE_PX, MIN_TITLE_PX = 340, 120
+# Five lines of 120 px serif across 78 % of the cover hold about 200 characters.
+MAX_TITLE_CHARS = 200
 INK = (250, 246, 238)  # title colour: warm white, clearly legible on the dusk blues
 SOFT_INK = (222, 226, 236)
 
@@ -69,27 +74,41 @@ AUTHOR_FONTS = (
 
 
 def validate_cover(path: Path, line: int | None, settings_path: Path) -> list[Problem]:
-    """Problems with a user's cover image, reported against the `cover:` line of show.yml."""
+    """Problems with a user's cover image, reported against the `cover:` line of show.yml.
+
+    Only a regular file up to MAX_COVER_FILE bytes is opened, and its width and height are read
+    from the header and checked before any pixel is decoded: a 12,000² image would otherwise
+    take half a gigabyte (and Pillow would print its own warnings).
+    """
 
     def problem(message: str) -> list[Problem]:
         return [Problem(settings_path, line, f"cover: {message}")]
 
-    if not path.is_file():
-        return problem(f"image not found: {path}")
     try:
-        with Image.open(path) as img:
-            fmt, size, mode = img.format, img.size, img.mode
-            img.load()  # decode fully: a truncated file opens fine but fails later
-    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        target = regular_target(path)
+    except UnreadableInput as exc:
+        message = exc.problem.message
+        return problem(f"image not found: {path}" if message == "not found" else
+                       f"{path} {message}")
+    if target.stat().st_size > MAX_COVER_FILE:
+        return problem(f"{path.name} is {target.stat().st_size / 1024 / 1024:.0f} MiB; a cover "
+                       f"is at most {MAX_COVER_FILE // 1024 // 1024} MiB")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(target) as img:
+                fmt, size, mode = img.format, img.size, img.mode
+                width, height = size
+                if width != height or not MIN_SIDE <= width <= MAX_SIDE:
+                    return problem(f"image is {width}×{height}; Apple needs a square between "
+                                   f"{MIN_SIDE} and {MAX_SIDE} px")
+                img.load()  # decode fully: a truncated file opens fine but fails later
+    except (OSError, ValueError, Image.DecompressionBombError, SyntaxError) as exc:
         return problem(f"{path.name} is not a readable image ({exc}); use a JPEG or PNG")
     if fmt not in ALLOWED_FORMATS:
         return problem(f"image is {fmt}; Apple needs a JPEG or PNG")
     if mode == "CMYK":
         return problem("image is CMYK; Apple needs RGB (export it as an RGB JPEG or PNG)")
-    width, height = size
-    if width != height or not MIN_SIDE <= width <= MAX_SIDE:
-        return problem(f"image is {width}×{height}; Apple needs a square between "
-                       f"{MIN_SIDE} and {MAX_SIDE} px")
     return []
 
 
@@ -274,8 +293,20 @@ def generate_cover(show: ShowSettings) -> Image.Image:
     img = _gradient()
     img = _glow(img, centre=(SIZE * 0.5, SIZE * 0.735), radius=SIZE * 0.095)
     img = _horizon(img)
-    _draw_text(img, show.title, show.author)
+    _draw_text(img, _shortened(show.title, MAX_TITLE_CHARS), _shortened(show.author, 200))
     return img
+
+
+def _shortened(text: str, limit: int) -> str:
+    """At most ``limit`` characters, cut at a space with an ellipsis: more never fits on the
+    cover, and fitting (wrap, balance, try each size) grows with the length of the text."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    if " " in cut[limit // 2:]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:–—-") + "…"
 
 
 def _gradient() -> Image.Image:

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from rtr_audio.errors import printable
+
 
 class RichReporter:
     def __init__(self, progress: Progress, console: Console):
@@ -26,7 +28,7 @@ class RichReporter:
             self.progress.advance(self.task, steps)
 
     def note(self, message: str) -> None:
-        self.console.print(message)
+        self.console.print(printable(message), markup=False, highlight=False)
 
 
 class PlainReporter:
@@ -42,7 +44,7 @@ class PlainReporter:
         pass
 
     def note(self, message: str) -> None:
-        print(message, file=sys.stderr)
+        print(printable(message), file=sys.stderr)
 
 
 @contextlib.contextmanager

@@ -41,7 +41,10 @@ def load_project(scripts_dir: Path, **overrides: object) -> Project:
     settings, problems = load_settings(scripts_dir / "show.yml")
     if settings is not None:
         settings = settings.with_overrides(**overrides)
-    lexicon, lexicon_problems = Lexicon.load(scripts_dir / "lexicon.yml")
+    lexicon_path = scripts_dir / "lexicon.yml"
+    if lexicon_path.is_symlink() and not lexicon_path.exists():  # not "no lexicon" in silence
+        problems.append(Problem(lexicon_path, None, "is a link to a file that does not exist"))
+    lexicon, lexicon_problems = Lexicon.load(lexicon_path)
     problems += lexicon_problems
     scripts: list[Script] = []
     paths = script_paths(scripts_dir)

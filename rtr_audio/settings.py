@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import uuid
 from dataclasses import dataclass, field, replace
@@ -118,7 +119,7 @@ def normalise_base_url(url: str) -> str:
 
 def load_settings(path: Path) -> tuple[ShowSettings | None, list[Problem]]:
     """Read and validate show.yml; returns settings only when there are no problems."""
-    if not path.is_file():
+    if not os.path.lexists(path):  # anything else (a FIFO, a link) read_text names precisely
         return None, [Problem(path, None, "not found: every show needs a show.yml with at least "
                                           "`title`, `description` and `author` (see README)")]
     text, problems = read_text(path)
