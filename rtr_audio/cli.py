@@ -253,11 +253,18 @@ def voices(engine: str | None, scripts_dir: Path, verbose: bool) -> None:
       rtr-audio voices
       rtr-audio voices --engine piper
     """
-    from rtr_audio.engines import load_engine
+    from rtr_audio.engines import (
+        EngineUnavailable,
+        is_registered,
+        load_engine,
+        unknown_engine_message,
+    )
     from rtr_audio.settings import load_settings
 
     settings, _problems = load_settings(scripts_dir / "show.yml")
     name = engine or (settings.engine if settings else "pyttsx3")
+    if not engine and not is_registered(name):  # never import what a show.yml names
+        raise EngineUnavailable(unknown_engine_message(name))
     found = load_engine(name).voices()
     width = max((len(v.id) for v in found), default=2)
     click.echo(f"{'ID':<{width}}  {'NAME':<28} {'LANGUAGE':<12} GENDER")

@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rtr_audio.engines import (
-    ENGINES,
     Engine,
     EngineUnavailable,
     UnknownVoice,
+    is_registered,
     load_engine,
+    unknown_engine_message,
 )
 from rtr_audio.errors import InputError, Problem
 from rtr_audio.script import Script, duplicate_problems, parse_script, script_paths
@@ -56,9 +57,20 @@ def load_project(scripts_dir: Path, **overrides: object) -> Project:
         if script is not None:
             scripts.append(script)
     problems += duplicate_problems(scripts)
+    problems += _engine_problems(settings, scripts)
     if problems or settings is None:
         raise InputError(problems)
     return Project(scripts_dir, settings, lexicon, tuple(scripts))
+
+
+def _engine_problems(settings: ShowSettings | None, scripts: list[Script]) -> list[Problem]:
+    """Engines named in show.yml or front matter must be registered ones: any other name would
+    be imported as a module, running code that came with the show."""
+    named = [(s.path, s.lines.get("engine"), s.engine) for s in scripts if s.engine]
+    if settings is not None:
+        named.append((settings.path, settings.line_of("engine"), settings.engine))
+    return [Problem(path, line, unknown_engine_message(name))
+            for path, line, name in named if not is_registered(name)]
 
 
 class EngineCatalog:
@@ -129,7 +141,7 @@ def resolve_voices(
                 raise
             if script.engine:
                 problems.append(Problem(script.path, script.lines.get("engine"), str(exc)))
-            elif engine not in ENGINES and ":" not in engine:
+            elif not is_registered(engine):
                 # A misspelt engine name in show.yml is an input problem with a line; an engine
                 # whose library or program is missing stays a one-line error of its own.
                 problems.append(Problem(show.path, show.line_of("engine"), str(exc)))
