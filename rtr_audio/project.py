@@ -18,10 +18,11 @@ from rtr_audio.engines import (
     load_engine,
     unknown_engine_message,
 )
-from rtr_audio.errors import InputError, Problem
+from rtr_audio.errors import InputError, Problem, RtrError
 from rtr_audio.script import Script, duplicate_problems, parse_script, script_paths
 from rtr_audio.settings import ShowSettings, load_settings
 from rtr_audio.speech import Lexicon
+from rtr_audio.urls import web_url_problem
 
 if TYPE_CHECKING:
     from rtr_audio.plan import Voice
@@ -36,7 +37,14 @@ class Project:
 
 
 def load_project(scripts_dir: Path, **overrides: object) -> Project:
-    """Load and validate everything; raises InputError listing every problem."""
+    """Load and validate everything; raises InputError listing every problem.
+
+    ``overrides``: settings given on the command line (``base_url``), validated as show.yml's
+    own; a bad one raises RtrError naming the option.
+    """
+    url = overrides.get("base_url")
+    if url is not None and (message := web_url_problem(url, "--base-url", base=True)):
+        raise RtrError(message)
     if not scripts_dir.is_dir():
         raise InputError([Problem(scripts_dir, None, "scripts folder not found")])
     settings, problems = load_settings(scripts_dir / "show.yml")

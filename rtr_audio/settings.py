@@ -9,11 +9,11 @@ import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 from rtr_audio.durations import parse_duration
 from rtr_audio.errors import Problem
 from rtr_audio.files import read_text
+from rtr_audio.urls import normalise_base_url, web_url_problem
 from rtr_audio.yamlsrc import Located, load_mapping, unknown_key_problems
 
 # Apple Podcasts categories (https://podcasters.apple.com/support/1691-apple-podcasts-categories).
@@ -113,10 +113,6 @@ KNOWN_KEYS = [
 REQUIRED_KEYS = ("title", "description", "author")
 
 
-def normalise_base_url(url: str) -> str:
-    return url if url.endswith("/") else url + "/"
-
-
 def load_settings(path: Path) -> tuple[ShowSettings | None, list[Problem]]:
     """Read and validate show.yml; returns settings only when there are no problems."""
     if not os.path.lexists(path):  # anything else (a FIFO, a link) read_text names precisely
@@ -147,7 +143,7 @@ def _validate(located: Located, path: Path) -> tuple[dict[str, Any], list[Proble
     for key in REQUIRED_KEYS:
         if key not in v:
             problems.append(Problem(path, located.line, f"missing required key `{key}`"))
-    for key in ("title", "description", "author", "website", "copyright", "show_notes_footer",
+    for key in ("title", "description", "author", "copyright", "show_notes_footer",
                 "engine", "voice"):
         if key in v:
             if not isinstance(v[key], str) or not v[key].strip():
@@ -176,13 +172,12 @@ def _validate(located: Located, path: Path) -> tuple[dict[str, Any], list[Proble
             bad("loudness", f"`loudness` must be a LUFS target between -30 and -10, got {lufs!r}")
         else:
             out["loudness"] = float(lufs)
-    if "base_url" in v:
-        url = v["base_url"]
-        parsed = urlparse(url) if isinstance(url, str) else None
-        if not parsed or parsed.scheme not in ("http", "https") or not parsed.netloc:
-            bad("base_url", f"`base_url` must be an http(s) URL, got {url!r}")
-        else:
-            out["base_url"] = normalise_base_url(url)
+    for key in ("base_url", "website"):  # links we publish: the same rule as --base-url
+        message = web_url_problem(v[key], f"`{key}`", base=key == "base_url") if key in v else None
+        if message:
+            bad(key, message)
+        elif key in v:
+            out[key] = normalise_base_url(v[key]) if key == "base_url" else v[key].strip()
     if "guid" in v:
         try:
             out["guid"] = str(uuid.UUID(str(v["guid"])))
