@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import shutil
@@ -55,17 +56,72 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except Exception as exc:  # a bug: still one line, the details with --verbose
             if isinstance(exc, click.exceptions.Exit | click.ClickException):
                 raise
-            if isinstance(exc, BrokenPipeError) and _stdout_closed():
-                # The reader went away (`rtr-audio voices | head`): stop quietly, as Unix tools
-                # do. (A broken pipe of our own, to ffmpeg or a worker, is a real failure.)
-                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            cause = _os_error_in(exc)
+            if cause is not None and (line := environment_problem(cause, kwargs.get("out_dir"))):
+                click.echo(printable(f"error: {line}"), err=True)
+                _trace(kwargs)
                 sys.exit(1)
-            click.echo(printable(f"internal error: {type(exc).__name__}: {exc} ")
-                       + "(rerun with --verbose for details)", err=True)
-            _trace(kwargs)
-            sys.exit(2)
+            _internal_error(exc, kwargs)
 
     return wrapper
+
+
+def _internal_error(exc: Exception, kwargs: dict[str, Any]) -> None:
+    if isinstance(exc, BrokenPipeError) and _stdout_closed():
+        # The reader went away (`rtr-audio voices | head`): stop quietly, as Unix tools
+        # do. (A broken pipe of our own, to ffmpeg or a worker, is a real failure.)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+    click.echo(printable(f"internal error: {type(exc).__name__}: {exc} ")
+               + "(rerun with --verbose for details)", err=True)
+    _trace(kwargs)
+    sys.exit(2)
+
+
+# Faults of the machine, not of rtr-audio: the disk, the permissions, the paths given.
+_ENVIRONMENT_HINTS = {
+    errno.ENOSPC: "the disk is full; free some space and build again",
+    errno.EDQUOT: "the disk quota is used up; free some space and build again",
+    errno.EROFS: "the file system is read-only; choose another --out",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.ENOTDIR: "a part of this path is a file, not a folder; choose another --out",
+    errno.EISDIR: "this is a folder where a file was expected",
+    errno.EEXIST: "this is a file where a folder was expected; choose another --out",
+    errno.ENOENT: "no such file or folder",
+    errno.ENAMETOOLONG: "the path is too long",
+    errno.ELOOP: "too many symbolic links",
+    errno.EIO: "input/output error (a failing disk?)",
+    errno.EMFILE: "too many open files (raise `ulimit -n`)",
+    errno.ENOMEM: "out of memory",
+}
+
+
+def _os_error_in(exc: BaseException) -> OSError | None:
+    """The OSError behind ``exc``: itself, or one it wraps (mutagen re-raises a full disk as
+    its own error type; a worker's error arrives as the cause of ours)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and not isinstance(current, BrokenPipeError):
+            return current
+        wrapped = current.args[0] if current.args else None
+        if isinstance(wrapped, OSError):
+            return wrapped
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def environment_problem(exc: OSError, fallback: Path | None = None) -> str | None:
+    """``path: reason`` for an OSError that is a fault of the machine (full disk, read-only
+    output, a file where a folder belongs), or None for anything else (a bug). ``fallback``
+    (the output folder) is named when the error names no file."""
+    hint = _ENVIRONMENT_HINTS.get(exc.errno or 0)
+    if hint is None:
+        return None
+    where = exc.filename if exc.filename is not None else fallback
+    return f"{where or 'rtr-audio'}: {hint} ({exc.strerror or exc})"
 
 
 def _stdout_closed() -> bool:
