@@ -28,6 +28,12 @@ _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _ITEM = re.compile(r"^\s{0,3}(?:[-*+•]|\d{1,3}[.)])\s+(.*)$")
 _DIRECTIVE = re.compile(r"\[\s*([A-Za-z]+)\b([^\]\[]*)\](?!\()")
 _ORDER_PREFIX = re.compile(r"^\d+[-_ .]+")
+_WORD_CHARACTER = re.compile(r"[^\W_]")  # a letter or digit: markup alone (`___`) says nothing
+# Nobody follows a number of more digits read aloud; far longer ones (thousands of digits) also
+# exceed what the number reading can convert.
+MAX_DIGITS = 100
+_LONG_NUMBER = re.compile(rf"\d{{{MAX_DIGITS + 1},}}")
+FIRST_DATE, LAST_DATE = dt.date(1970, 1, 1), dt.date(9998, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -121,8 +127,10 @@ def parse_script(
     problems += meta_problems
     blocks, body_problems = parse_body(body, path, body_line)
     problems += body_problems
-    if not any(isinstance(p, Speech) for b in blocks for p in b.parts) and not body_problems:
-        problems.append(Problem(path, body_line, "no narration after the front matter"))
+    problems += _long_number_problems(blocks, path)
+    if not any(_has_words(p) for b in blocks for p in b.parts) and not body_problems:
+        problems.append(Problem(path, body_line, "no narration after the front matter (only "
+                                                 "markup or punctuation: nothing to speak)"))
     if problems:
         return None, problems
     return Script(path=path, slug=slug_for(path), blocks=tuple(blocks),
@@ -183,6 +191,11 @@ def _validate_front_matter(
         date = _as_date(v["date"])
         if date is None:
             bad("date", f"`date` must be a date like 2026-11-20, got {v['date']!r}")
+        elif not FIRST_DATE <= date <= LAST_DATE:
+            # Year 1 passes the calendar but not the apps: RFC 822 dates, ID3 and many players
+            # cannot hold a year before 1970 (Unix time) or after 9998.
+            bad("date", f"`date` {date.isoformat()} is out of range ({FIRST_DATE.isoformat()} "
+                        f"to {LAST_DATE.isoformat()})")
         out["date"] = date
     if "rate" in v:
         rate, message = check_rate(v["rate"])
@@ -206,6 +219,21 @@ def _as_date(value: object) -> dt.date | None:
         except ValueError:
             return None
     return None
+
+
+def _long_number_problems(blocks: list[Block], path: Path) -> list[Problem]:
+    problems = []
+    for block in blocks:
+        for part in block.parts:
+            found = _LONG_NUMBER.search(part.text) if isinstance(part, Speech) else None
+            if found:
+                problems.append(Problem(path, part.line, f"a number of {len(found.group())} "
+                                        f"digits; at most {MAX_DIGITS} can be read aloud"))
+    return problems
+
+
+def _has_words(part: object) -> bool:
+    return isinstance(part, Speech) and bool(_WORD_CHARACTER.search(part.text))
 
 
 def parse_body(body: str, path: Path, first_line: int) -> tuple[list[Block], list[Problem]]:
