@@ -1,0 +1,382 @@
+"""Hostile and careless input (issue 13): nothing hangs, nothing explodes, nothing that is not ours
+is deleted. The cases need things git cannot hold (FIFOs, links to /dev/zero, escape codes in
+file names, a full disk), so each is built here from ``tests/bad_inputs/_base``; the kinds and
+cases are listed in ``tests/hostile/README.md``.
+
+Every case runs ``check`` and ``build`` as real subprocesses (each with a time limit, so a hang
+fails the test instead of stalling it) against a copy of a previously built output folder, and
+asserts the rule: exit status 1, every line of stderr one clear ``path:line: message`` (or
+``error: …`` naming the path or tool), the expected text present, no traceback, and the
+published files byte-identical.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+BASE = REPO / "tests" / "bad_inputs" / "_base"
+PROBLEM_LINE = re.compile(r"^[^\s/:][^:]*(:\d+)?: \S")
+LIMIT = 90  # seconds for one command: a hang fails the test rather than stalling the suite
+
+
+def rtr(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
+    return subprocess.run([sys.executable, "-m", "rtr_audio", *args], cwd=cwd, env=full_env,
+                          capture_output=True, text=True, timeout=LIMIT, errors="replace")
+
+
+def published_files(out: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
+            if p.is_file() and ".cache" not in p.relative_to(out).parts}
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("published")
+    shutil.copytree(BASE, root / "scripts")
+    out = root / "audio_out"
+    result = rtr("build", "--scripts", "scripts", "--out", str(out), "--jobs", "1", cwd=root)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def script(title: str, body: str, extra: str = "") -> str:
+    return (f"---\ntitle: {title}\ndescription: A short valid episode.\nepisode: 2\n"
+            f"{extra}---\n{body}\n")
+
+
+@dataclass
+class Case:
+    """``setup(show)`` breaks a copy of the base show; ``expected`` must appear on stderr."""
+
+    kind: int
+    setup: Callable[[Path], None]
+    expected: str
+    options: tuple[str, ...] = ()
+    env: dict[str, str] = field(default_factory=dict)
+    commands: tuple[str, ...] = ("check", "build")
+    never: str | None = None  # text that must not appear in the output (a leaked secret)
+
+
+def _link(target: str, name: str) -> Callable[[Path], None]:
+    return lambda show: (show / name).symlink_to(target)
+
+
+def _fifo(name: str) -> Callable[[Path], None]:
+    return lambda show: os.mkfifo(show / name)
+
+
+def _write(name: str, text: str) -> Callable[[Path], None]:
+    return lambda show: (show / name).write_text(text, encoding="utf-8")
+
+
+def _append_show(line: str) -> Callable[[Path], None]:
+    def setup(show: Path) -> None:
+        with (show / "show.yml").open("a", encoding="utf-8") as handle:
+            handle.write(line + "\n")
+    return setup
+
+
+def _replace_show_yml(show: Path) -> None:
+    (show / "show.yml").unlink()
+    (show / "show.yml").symlink_to("/etc/passwd")
+
+
+def _huge_script(show: Path) -> None:
+    (show / "02-huge.md").write_text(script("Huge", "word " * 420_000), encoding="utf-8")
+
+
+def _escape_name_fifo(show: Path) -> None:
+    os.mkfifo(show / "02-\x1b]0;owned\x07\x1b[2J.md")
+
+
+def _escape_name_script(show: Path) -> None:
+    (show / "02-\x1b[31mred\nfake.md:1: OK.md").write_text("---\ntitle: x\n", encoding="utf-8")
+
+
+def _bidi_name_script(show: Path) -> None:
+    (show / "02-\u202edm.txt.md").write_text("no front matter\n", encoding="utf-8")
+
+
+def _cover(name: str, size: tuple[int, int] | None = None,
+           link: str | None = None) -> Callable[[Path], None]:
+    def setup(show: Path) -> None:
+        if size is not None:
+            from PIL import Image
+
+            Image.new("RGB", size, (40, 60, 90)).save(show / name)
+        elif link is not None:
+            (show / name).symlink_to(link)
+        else:
+            os.mkfifo(show / name)
+        _append_show(f"cover: {name}")(show)
+    return setup
+
+
+def _evil_module(name: str) -> Callable[[Path], None]:
+    def setup(show: Path) -> None:
+        (show / f"{name}.py").write_text(
+            "from pathlib import Path\nPath('PWNED').write_text('ran')\n"
+            "class Engine:\n    pass\n", encoding="utf-8")
+    return setup
+
+
+def _both(*steps: Callable[[Path], None]) -> Callable[[Path], None]:
+    def setup(show: Path) -> None:
+        for step in steps:
+            step(show)
+    return setup
+
+
+CASES: dict[str, Case] = {
+    # 2. special files: a read never hangs, never fills memory, never leaves the scripts folder
+    "script-link-to-dev-zero": Case(2, _link("/dev/zero", "02-z.md"),
+                                    "02-z.md: is a link to /dev/zero, outside the folder"),
+    "script-fifo": Case(2, _fifo("02-x.md"), "02-x.md: is a named pipe (FIFO), not a regular file"),
+    "lexicon-fifo": Case(2, _fifo("lexicon.yml"),
+                         "lexicon.yml: is a named pipe (FIFO), not a regular file"),
+    "script-link-loop": Case(2, _link("loop.md", "loop.md"), "loop.md: is a symbolic link loop"),
+    "script-dangling-link": Case(2, _link("gone.md", "02-d.md"),
+                                 "02-d.md: is a link to gone.md, which does not exist"),
+    "lexicon-dangling-link": Case(2, _link("gone.yml", "lexicon.yml"),
+                                  "lexicon.yml: is a link to a file that does not exist"),
+    "script-is-a-folder": Case(2, lambda show: (show / "x.md").mkdir(),
+                               "x.md: is a folder, not a regular file"),
+    "show-yml-link-to-secret": Case(2, _replace_show_yml, "show.yml: is a link to /etc/passwd",
+                                    never="root:"),
+    "script-link-out-of-folder": Case(2, _link(str(BASE / "01-ep.md"), "02-out.md"),
+                                      "02-out.md: is a link to"),
+    "script-over-1-mib": Case(2, _huge_script, "02-huge.md: is 2.0 MiB; the limit for this "
+                              "file is 1 MiB"),
+    # 3. show.yml cannot run code
+    "show-engine-evil-module": Case(3, _both(_evil_module("evil"),
+                                             _append_show('engine: "evil:Engine"')),
+                                    "show.yml:7: unknown engine `evil:Engine`"),
+    "show-engine-evil-module-with-test-engines-on": Case(
+        3, _both(_evil_module("evil"), _append_show('engine: "evil:Engine"')),
+        "show.yml:7: unknown engine `evil:Engine`", env={"RTR_AUDIO_TEST_ENGINES": "1"}),
+    "front-matter-engine-evil": Case(
+        3, _both(_evil_module("evil"),
+                 _write("02-e.md", script("E", "Hello.", 'engine: "evil:Engine"\n'))),
+        "02-e.md:5: unknown engine `evil:Engine`"),
+    "cli-engine-module-without-test-flag": Case(
+        3, _evil_module("evil"), "error: unknown engine `evil:Engine`",
+        options=("--engine", "evil:Engine"), env={"RTR_AUDIO_TEST_ENGINES": ""},
+        commands=("build",)),
+    # 6. URLs from the command line get show.yml's rule
+    "base-url-no-scheme": Case(6, lambda show: None, "error: --base-url `example.org/podcast` "
+                               "has no scheme", options=("--base-url", "example.org/podcast"),
+                               commands=("build",)),
+    "base-url-ftp": Case(6, lambda show: None, "must start with http:// or https://, not ftp:",
+                         options=("--base-url", "ftp://example.org/p/"), commands=("build",)),
+    "base-url-javascript": Case(6, lambda show: None, "not javascript:",
+                                options=("--base-url", "javascript:alert(1)//"),
+                                commands=("build",)),
+    "base-url-raw-space": Case(6, lambda show: None, "contains a space or control character",
+                               options=("--base-url", "https://example.org/my podcast/"),
+                               commands=("build",)),
+    "base-url-newline": Case(6, lambda show: None, "contains a space or control character",
+                             options=("--base-url", "https://example.org/\n<script>"),
+                             commands=("build",)),
+    "base-url-credentials": Case(6, lambda show: None, "holds a user name or password",
+                                 options=("--base-url", "https://me:secret@example.org/"),
+                                 commands=("build",)),
+    "base-url-bad-port": Case(6, lambda show: None, "is not a valid URL",
+                              options=("--base-url", "https://example.org:99999/"),
+                              commands=("build",)),
+    # 12. messages: escape codes and newlines in file names never reach the terminal raw
+    "file-name-with-escape-codes": Case(12, _escape_name_fifo,
+                                        "02-\\x1b]0;owned\\x07\\x1b[2J.md: is a named pipe"),
+    "file-name-with-newline": Case(12, _escape_name_script,
+                                   "02-\\x1b[31mred\\nfake.md:1: OK.md:1: unterminated front"),
+    "file-name-with-bidi-override": Case(12, _bidi_name_script, "02-\\u202edm.txt.md:1:"),
+    "cover-12000-square": Case(12, _cover("huge.png", size=(12000, 12000)),
+                               "show.yml:7: cover: image is 12000×12000; Apple needs a square",
+                               never="DecompressionBomb"),
+    "cover-fifo": Case(12, _cover("c.jpg"), "cover: ", never="Traceback"),
+    "cover-dev-zero": Case(12, _cover("c.jpg", link="/dev/zero"), "is a device, not a regular "
+                           "file"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_hostile_case(name: str, published: Path, tmp_path: Path) -> None:
+    case = CASES[name]
+    show = shutil.copytree(BASE, tmp_path / "show")
+    case.setup(show)
+    out = shutil.copytree(published, tmp_path / "audio_out")
+    for command in case.commands:
+        result = rtr(command, "--scripts", ".", "--out", str(out), *case.options,
+                     *(("--jobs", "1") if command == "build" else ()), cwd=show, env=case.env)
+        output = result.stdout + result.stderr
+        assert result.returncode == 1, f"{command}: {output}"
+        assert "Traceback" not in output and "internal error" not in output, output
+        lines = result.stderr.splitlines()
+        assert any(case.expected in line for line in lines), f"{command}: {result.stderr}"
+        assert len(lines) == 1 or all(PROBLEM_LINE.match(line) for line in lines), lines
+        for line in lines:
+            assert PROBLEM_LINE.match(line), f"not one clear line: {line!r}"
+            assert not re.search(r"[\x00-\x1f\x7f]", line), f"raw control character: {line!r}"
+        if case.never:
+            assert case.never not in output
+    assert not (show / "PWNED").exists(), "a module named by the show was imported"
+    assert published_files(out) == published_files(published)
+
+
+def test_a_big_cover_is_refused_from_its_header(tmp_path: Path) -> None:
+    """A 12,000² PNG (144 Mpx, 430 MB decoded) is refused before decoding: the check stays small."""
+    show = shutil.copytree(BASE, tmp_path / "show")
+    _cover("huge.png", size=(12000, 12000))(show)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    result = rtr("check", "--scripts", ".", cwd=show)
+    assert result.returncode == 1
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    # ru_maxrss is the largest child so far; only a child larger than all before raises it.
+    assert peak_kib == before or peak_kib < 150_000, peak_kib
+
+
+def test_python_m_ignores_modules_in_the_working_folder(tmp_path: Path) -> None:
+    """``python -m rtr_audio`` from inside a show folder holding ``yaml.py``/``click.py``."""
+    show = shutil.copytree(BASE, tmp_path / "show")
+    for name in ("yaml", "click", "numpy", "PIL"):
+        (show / f"{name}.py").write_text("from pathlib import Path\nPath('PWNED').touch()\n"
+                                         "raise SystemExit('imported from the show folder')\n")
+    env = {**os.environ}
+    env.pop("PYTHONPATH", None)  # only the working folder and the installed package
+    env["PYTHONPATH"] = str(REPO)
+    result = subprocess.run([sys.executable, "-m", "rtr_audio", "check", "--scripts", "."],
+                            cwd=show, env=env, capture_output=True, text=True, timeout=LIMIT)
+    assert result.returncode == 0, result.stderr
+    assert not (show / "PWNED").exists()
+
+
+def test_links_inside_the_scripts_folder_still_work(tmp_path: Path) -> None:
+    """The rule refuses links out of the folder, not links: a script linked to a file beside it
+    is read (a show kept in a linked folder works too)."""
+    real = shutil.copytree(BASE, tmp_path / "real")
+    (real / "drafts").mkdir()
+    (real / "drafts" / "two.txt").write_text(script("Two", "Hello again."), encoding="utf-8")
+    (real / "02-two.md").symlink_to("drafts/two.txt")
+    (tmp_path / "linked").symlink_to(real)
+    result = rtr("check", "--scripts", "linked", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "2 scripts" in result.stdout
+
+
+# --- 9. environment faults -------------------------------------------------------------------
+
+@contextlib.contextmanager
+def tmpfs(path: Path, size: str) -> Iterator[Path]:
+    """A small tmpfs mounted at ``path`` (needs root, as on the CI machine; skipped otherwise)."""
+    path.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+def _assert_environment_error(result: subprocess.CompletedProcess, expected: str) -> None:
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "Traceback" not in output and "internal error" not in output, output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, lines
+    assert expected in lines[0], lines
+
+
+def test_output_under_a_file(tmp_path: Path) -> None:
+    shutil.copytree(BASE, tmp_path / "scripts")
+    (tmp_path / "afile").write_text("mine\n")
+    result = rtr("build", "--out", "afile/out", cwd=tmp_path)
+    _assert_environment_error(result, "error: afile/out: a part of this path is a file")
+    result = rtr("build", "--out", "afile", cwd=tmp_path)
+    _assert_environment_error(result, "error: afile: this is a file where a folder was expected")
+    assert (tmp_path / "afile").read_text() == "mine\n"
+
+
+def test_full_disk(tmp_path: Path) -> None:
+    shutil.copytree(BASE, tmp_path / "scripts")
+    with tmpfs(tmp_path / "small", "150k") as small:
+        result = rtr("build", "--out", str(small / "out"), "--jobs", "1", cwd=tmp_path)
+        _assert_environment_error(result, "the disk is full")
+
+
+def test_read_only_output(published: Path, tmp_path: Path) -> None:
+    shutil.copytree(BASE, tmp_path / "scripts")
+    with contextlib.ExitStack() as stack:
+        mount = stack.enter_context(tmpfs(tmp_path / "ro", "20m"))
+        shutil.copytree(published, mount / "out")
+        subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
+        before = published_files(mount / "out")
+        result = rtr("build", "--out", str(mount / "out"), "--force", cwd=tmp_path)
+        _assert_environment_error(result, "the file system is read-only")
+        assert published_files(mount / "out") == before
+
+
+def test_ffmpeg_that_writes_nothing(published: Path, tmp_path: Path) -> None:
+    """An ffmpeg on the PATH that exits 0 without writing (a stub, a broken build)."""
+    shutil.copytree(BASE, tmp_path / "scripts")
+    out = shutil.copytree(published, tmp_path / "out")
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    for tool in ("ffmpeg", "ffprobe"):
+        (fake / tool).write_text("#!/bin/sh\nexit 0\n")
+        (fake / tool).chmod(0o755)
+    result = rtr("build", "--out", "out", "--force", cwd=tmp_path,
+                 env={"PATH": f"{fake}:{os.environ['PATH']}"})
+    _assert_environment_error(result, f"{fake / 'ffmpeg'} exited without an error but wrote "
+                                      "no MP3")
+    assert published_files(out) == published_files(published)
+
+
+def test_espeak_data_missing(tmp_path: Path) -> None:
+    shutil.copytree(BASE, tmp_path / "scripts")
+    (tmp_path / "empty" / "espeak-ng-data").mkdir(parents=True)
+    env = {"ESPEAK_DATA_PATH": str(tmp_path / "empty")}
+    for command in ("check", "build"):
+        result = rtr(command, "--out", "out", cwd=tmp_path, env=env)
+        _assert_environment_error(result, "espeak-ng's data is missing: "
+                                          f"{tmp_path}/empty/espeak-ng-data/phontab not found")
+    assert not (tmp_path / "out").exists()
+
+
+# --- 7. the cover's drawing is bounded -------------------------------------------------------
+
+def test_a_long_title_is_shortened_before_it_is_fitted() -> None:
+    from rtr_audio.cover import MAX_TITLE_CHARS, _shortened
+
+    long = "Breathing " * 200
+    short = _shortened(long, MAX_TITLE_CHARS)
+    assert len(short) <= MAX_TITLE_CHARS + 1 and short.endswith("Breathing…")
+    assert _shortened("x" * 2000, MAX_TITLE_CHARS) == "x" * MAX_TITLE_CHARS + "…"
+    assert _shortened("Relational Trauma Repair", MAX_TITLE_CHARS) == "Relational Trauma Repair"
+
+
+def test_a_2000_character_title_still_draws_a_cover(tmp_path: Path) -> None:
+    from PIL import Image
+
+    shutil.copytree(BASE, tmp_path / "scripts")
+    yml = tmp_path / "scripts" / "show.yml"
+    text = yml.read_text(encoding="utf-8").replace("title: Base Show",
+                                                   "title: " + "Quiet " * 333)
+    yml.write_text(text, encoding="utf-8")
+    result = rtr("build", "--out", "out", "--jobs", "1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    with Image.open(tmp_path / "out" / "cover.jpg") as cover:
+        assert cover.size == (3000, 3000)
