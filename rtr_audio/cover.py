@@ -13,7 +13,6 @@ import math
 import multiprocessing
 import shutil
 import subprocess
-import warnings
 from collections.abc import Sequence
 from functools import lru_cache
 from itertools import pairwise
@@ -23,8 +22,8 @@ from pathlib import Path
 from PIL import Image, ImageChops, ImageCms, ImageDraw, ImageFilter, ImageFont, ImageOps
 
 from rtr_audio.cache import cache_dir
-from rtr_audio.errors import Problem, RtrError
-from rtr_audio.files import UnreadableInput, atomic_write, regular_target
+from rtr_audio.errors import RtrError
+from rtr_audio.files import atomic_write
 from rtr_audio.settings import ShowSettings
 
 # Bump when the drawing or encoding changes, so cached covers are rewritten.
@@ -32,13 +31,9 @@ COVER_VERSION = "1"
 SIZE = 3000
 COVER_FILE = "cover.jpg"
 ID3_COVER_PX = 1400  # embedded art: Apple's minimum; the 3000 px cover is in the feed
-MIN_SIDE, MAX_SIDE = 1400, 3000
 MAX_BYTES = 512 * 1024  # Apple's historical limit; some directories still enforce it
 EDGE_MARGIN = 16  # px around a blurred edge: well beyond the reach of a radius-2 blur
 QUALITIES = (88, 84, 80, 75, 70, 65, 60)  # tried in order until the file fits MAX_BYTES
-ALLOWED_FORMATS = ("JPEG", "PNG")
-# A 3000² PNG is at most 27 MB uncompressed; anything larger is not a cover.
-MAX_COVER_FILE = 40 * 1024 * 1024
 
 # Dusk to warm sand, top to bottom: (position 0..1, RGB).
 SKY: tuple[tuple[float, tuple[int, int, int]], ...] = (
@@ -68,48 +63,6 @@ AUTHOR_FONTS = (
     "/System/Library/Fonts/Supplemental/Arial.ttf",
     "C:/Windows/Fonts/arial.ttf",
 )
-
-
-# --- validation -------------------------------------------------------------------------------
-
-
-def validate_cover(path: Path, line: int | None, settings_path: Path) -> list[Problem]:
-    """Problems with a user's cover image, reported against the `cover:` line of show.yml.
-
-    Only a regular file up to MAX_COVER_FILE bytes is opened, and its width and height are read
-    from the header and checked before any pixel is decoded: a 12,000² image would otherwise
-    take half a gigabyte (and Pillow would print its own warnings).
-    """
-
-    def problem(message: str) -> list[Problem]:
-        return [Problem(settings_path, line, f"cover: {message}")]
-
-    try:
-        target = regular_target(path)
-    except UnreadableInput as exc:
-        message = exc.problem.message
-        return problem(f"image not found: {path}" if message == "not found" else
-                       f"{path} {message}")
-    if target.stat().st_size > MAX_COVER_FILE:
-        return problem(f"{path.name} is {target.stat().st_size / 1024 / 1024:.0f} MiB; a cover "
-                       f"is at most {MAX_COVER_FILE // 1024 // 1024} MiB")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(target) as img:
-                fmt, size, mode = img.format, img.size, img.mode
-                width, height = size
-                if width != height or not MIN_SIDE <= width <= MAX_SIDE:
-                    return problem(f"image is {width}×{height}; Apple needs a square between "
-                                   f"{MIN_SIDE} and {MAX_SIDE} px")
-                img.load()  # decode fully: a truncated file opens fine but fails later
-    except (OSError, ValueError, Image.DecompressionBombError, SyntaxError) as exc:
-        return problem(f"{path.name} is not a readable image ({exc}); use a JPEG or PNG")
-    if fmt not in ALLOWED_FORMATS:
-        return problem(f"image is {fmt}; Apple needs a JPEG or PNG")
-    if mode == "CMYK":
-        return problem("image is CMYK; Apple needs RGB (export it as an RGB JPEG or PNG)")
-    return []
 
 
 # --- cache key --------------------------------------------------------------------------------

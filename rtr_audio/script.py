@@ -9,19 +9,18 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from rtr_audio.durations import parse_duration
-from rtr_audio.errors import Problem
+from rtr_audio.errors import Problem, shown
 from rtr_audio.files import read_text
-from rtr_audio.settings import GAP_KEYS, Gaps, ShowSettings, check_rate, parse_gaps
-from rtr_audio.yamlsrc import Located, load_mapping, unknown_key_problems
+from rtr_audio.schema import Choice, Custom, Invalid, Schema, Text, Where, Whole
+from rtr_audio.settings import GAP_KEYS, SHOW, Gaps, ShowSettings, gaps_over
+from rtr_audio.yamlsrc import MAX_SETTINGS_CHARS, Located, load_mapping
 
-EPISODE_TYPES = ("full", "trailer", "bonus")
-FRONT_MATTER_KEYS = ["title", "description", "episode", "type", "date", "voice", "rate",
-                     "engine", "guid", *GAP_KEYS]
+EPISODE_TYPES = ("full", "trailer", "bonus")  # Apple's itunes:episodeType
 DEFAULT_PAUSE = 2.0
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -33,6 +32,8 @@ _WORD_CHARACTER = re.compile(r"[^\W_]")  # a letter or digit: markup alone (`___
 # exceed what the number reading can convert.
 MAX_DIGITS = 100
 _LONG_NUMBER = re.compile(rf"\d{{{MAX_DIGITS + 1},}}")
+# Year 1 passes the calendar but not the apps: RFC 822 dates, ID3 and many players cannot hold
+# a year before 1970 (Unix time) or after 9998.
 FIRST_DATE, LAST_DATE = dt.date(1970, 1, 1), dt.date(9998, 12, 31)
 
 
@@ -80,6 +81,7 @@ class Script:
     description: str
     blocks: tuple[Block, ...]
     episode: int | None = None
+    season: int | None = None
     type: str = "full"
     date: dt.date | None = None
     voice: str | None = None
@@ -87,11 +89,38 @@ class Script:
     engine: str | None = None
     guid: str | None = None
     gaps: Gaps = field(default_factory=Gaps)
+    bed: str | Path | None = None  # None: the show's bed (see ShowSettings.bed)
     lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def body_start(self) -> int:
         return self.blocks[0].line if self.blocks else 1
+
+
+_SHOWS = "show.yml's"
+FRONT_MATTER = Schema("front matter", {
+    "title": Text(required=True, help="The episode's title."),
+    "description": Text(required=True, help="The show notes: feed, page and ID3 comment."),
+    "episode": Whole(minimum=0, help="Episode number (itunes:episode), unique in the show."),
+    "season": Whole(minimum=1, help="Season number (itunes:season)."),
+    "type": Choice(choices=EPISODE_TYPES, default="full",
+                   help="Apple's itunes:episodeType."),
+    "date": Custom(check=lambda key, value, where: _date(key, value, where),
+                   kind_doc="date (`2026-11-20`)", default_doc="first build",
+                   help="Publication date."),
+    "guid": Text(default_doc="derived from the slug",
+                 help="The episode's guid; set it before renaming a published episode's file "
+                      "so apps don't see it as new."),
+    "engine": Text(default_doc=_SHOWS, help="Speech engine for this episode."),
+    "voice": Text(default_doc=_SHOWS, help="Voice id for this episode."),
+    "rate": replace(SHOW["rate"], default=None, default_doc=_SHOWS,
+                    help="Speaking rate for this episode."),
+    **{key: replace(SHOW[key], default=None, default_doc=_SHOWS) for key in GAP_KEYS},
+    "bed": replace(SHOW["bed"], default=None, default_doc=_SHOWS,
+                   help="Sound bed for this episode (a path is relative to the scripts "
+                        "folder)."),
+}, missing_suffix=" in front matter")
+FRONT_MATTER_KEYS = list(FRONT_MATTER.options)
 
 
 def slug_for(path: Path) -> str:
@@ -118,11 +147,11 @@ def parse_script(
     front, body, body_line, problems = _split_front_matter(text, path)
     if front is None:
         return None, problems
-    located, yaml_problems = load_mapping(front, path, first_line=2)
+    located, yaml_problems = load_mapping(front, path, first_line=2,
+                                          max_chars=MAX_SETTINGS_CHARS)
     if located is None:
         return None, yaml_problems
     problems += yaml_problems
-    problems += unknown_key_problems(located, FRONT_MATTER_KEYS, path, "front matter")
     meta, meta_problems = _validate_front_matter(located, path, show)
     problems += meta_problems
     blocks, body_problems = parse_body(body, path, body_line)
@@ -153,59 +182,20 @@ def _split_front_matter(
 
 def _validate_front_matter(
     located: Located, path: Path, show: ShowSettings | None
-) -> tuple[dict, list[Problem]]:
-    v, lines = located.values, located.lines
-    problems: list[Problem] = []
-    out: dict = {}
+) -> tuple[dict[str, Any], list[Problem]]:
+    values, problems = FRONT_MATTER.validate(located, path, missing_line=1)
+    values["gaps"] = gaps_over(show.gaps if show else Gaps(), values)
+    return values, problems
 
-    def bad(key: str, message: str) -> None:
-        problems.append(Problem(path, lines.get(key, located.line), message))
 
-    for key in ("title", "description"):
-        if key not in v:
-            problems.append(Problem(path, 1, f"missing required key `{key}` in front matter"))
-        elif not isinstance(v[key], str) or not v[key].strip():
-            bad(key, f"`{key}` must be non-empty text")
-        else:
-            out[key] = v[key].strip()
-    for key in ("voice", "engine", "guid"):
-        if key in v:
-            if isinstance(v[key], str) and v[key].strip():
-                out[key] = v[key].strip()
-            else:
-                bad(key, f"`{key}` must be non-empty text")
-    if "episode" in v:
-        number = v["episode"]
-        if isinstance(number, bool) or not isinstance(number, int) or number < 0:
-            bad("episode", f"`episode` must be a whole number ≥ 0, got {number!r}")
-        else:
-            out["episode"] = number
-    if "type" in v:
-        if v["type"] in EPISODE_TYPES:
-            out["type"] = v["type"]
-        else:
-            close = difflib.get_close_matches(str(v["type"]), EPISODE_TYPES, n=1)
-            hint = f"; did you mean `{close[0]}`?" if close else ""
-            bad("type", f"`type` must be one of full, trailer, bonus, got {v['type']!r}{hint}")
-    if "date" in v:
-        date = _as_date(v["date"])
-        if date is None:
-            bad("date", f"`date` must be a date like 2026-11-20, got {v['date']!r}")
-        elif not FIRST_DATE <= date <= LAST_DATE:
-            # Year 1 passes the calendar but not the apps: RFC 822 dates, ID3 and many players
-            # cannot hold a year before 1970 (Unix time) or after 9998.
-            bad("date", f"`date` {date.isoformat()} is out of range ({FIRST_DATE.isoformat()} "
-                        f"to {LAST_DATE.isoformat()})")
-        out["date"] = date
-    if "rate" in v:
-        rate, message = check_rate(v["rate"])
-        if message:
-            bad("rate", message)
-        out["rate"] = rate
-    gaps, gap_problems = parse_gaps(v, lines, path, show.gaps if show else Gaps())
-    problems += gap_problems
-    out["gaps"] = gaps
-    return out, problems
+def _date(key: str, value: object, where: Where) -> dt.date:
+    date = _as_date(value)
+    if date is None:
+        raise Invalid(f"`date` must be a date like 2026-11-20, got {shown(value)}")
+    if not FIRST_DATE <= date <= LAST_DATE:
+        raise Invalid(f"`date` {date.isoformat()} is out of range ({FIRST_DATE.isoformat()} to "
+                      f"{LAST_DATE.isoformat()})")
+    return date
 
 
 def _as_date(value: object) -> dt.date | None:

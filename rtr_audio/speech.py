@@ -50,7 +50,7 @@ from pathlib import Path
 
 import yaml
 
-from rtr_audio.errors import Problem
+from rtr_audio.errors import Problem, cut
 from rtr_audio.files import read_text
 from rtr_audio.yamlsrc import load_mapping
 
@@ -1014,7 +1014,7 @@ class Lexicon:
             problem = _entry_problem(key, value)
             words = " ".join(key.split())  # "Peter  Levine" and "Peter Levine" are one key
             if not problem and words in entries:
-                problem = f"duplicate key `{words}`"
+                problem = f"duplicate key `{cut(words)}`"
             if problem:
                 problems.append(Problem(path, line, problem))
             else:
@@ -1081,7 +1081,8 @@ def _typed_key_problems(text: str, path: Path) -> dict[int, Problem]:
             found[line] = Problem(path, line, "a lexicon key must be a word or phrase")
         elif key_node.tag in _YAML_TYPE_NAMES:
             what = _YAML_TYPE_NAMES[key_node.tag]
-            message = f'key `{key_node.value}` is read as {what}; quote it: "{key_node.value}"'
+            shown_key = cut(key_node.value)
+            message = f'key `{shown_key}` is read as {what}; quote it: "{shown_key}"'
             found[line] = Problem(path, line, message)
     return found
 
@@ -1090,8 +1091,8 @@ def _entry_problem(key: str, value: object) -> str | None:
     if not key.strip():
         return "a lexicon key is empty or only whitespace"
     if value is None or (isinstance(value, str) and not value.strip()):
-        return f"`{key}` has no pronunciation; write `{key}: how to say it`"
+        return f"`{cut(key)}` has no pronunciation; write `{cut(key)}: how to say it`"
     if not isinstance(value, str):
         kind = "a yes/no value" if isinstance(value, bool) else type(value).__name__
-        return f"`{key}`: the pronunciation must be text, not {kind}; quote it"
+        return f"`{cut(key)}`: the pronunciation must be text, not {kind}; quote it"
     return None

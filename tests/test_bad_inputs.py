@@ -33,6 +33,7 @@ ODD_CASES = sorted(p.name for p in ODD.iterdir() if (p / "show.yml").is_file())
 # `path:line: message` or `path: message`, the path relative to where the command ran.
 PROBLEM_LINE = re.compile(r"^[^\s/:][^:]*(:\d+)?: \S")
 PARALLEL = max(2, 2 * (os.cpu_count() or 1))
+MAX_LINE = 300  # values echoed in messages are cut (issue 13, kind 1)
 
 
 def rtr(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -118,6 +119,7 @@ def test_bad_input_is_refused_with_one_line_per_problem(case, bad_runs, publishe
                 f"{command}: expected {line!r} in:\n{result.stderr}")
         for line in lines:
             assert PROBLEM_LINE.match(line), f"{command}: not `path:line: message`: {line!r}"
+            assert len(line) <= MAX_LINE, f"{command}: {len(line)} characters: {line[:200]!r}"
     # Nothing was rendered, and the previous build's published files are byte-identical.
     assert published_files(run["out"]) == published_files(published)
     assert clips(run["out"]) == clips(published)

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from rtr_audio.cover import MAX_BYTES, cover_key, validate_cover, write_cover
+from rtr_audio.artwork import validate_cover
+from rtr_audio.cover import MAX_BYTES, cover_key, write_cover
 from rtr_audio.settings import ShowSettings
 
 SETTINGS = Path("scripts/show.yml")
