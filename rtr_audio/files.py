@@ -16,9 +16,11 @@ from pathlib import Path
 
 from rtr_audio.errors import Problem
 
+# A ceiling for any text input, far above the YAML limits (yamlsrc), which then speak first.
+MAX_TEXT_BYTES = 4 << 20
 # An hour of narration is about 50 KB of text; 1 MiB is twenty hours, far beyond any episode,
-# and keeps every later stage (YAML, normalising, planning) small.
-MAX_TEXT_BYTES = 1 << 20
+# and keeps every later stage (normalising, planning, captions) small.
+MAX_SCRIPT_BYTES = 1 << 20
 
 
 class UnreadableInput(Exception):
@@ -110,8 +112,7 @@ def read_limited(path: Path, limit: int = MAX_TEXT_BYTES, within: Path | None = 
 
 
 def _too_big(size: int, limit: int) -> str:
-    return (f"is {size / 1024 / 1024:.1f} MiB; the limit for this file is "
-            f"{limit / 1024 / 1024:g} MiB")
+    return f"is {size:,} bytes; the limit for this file is {limit:,} bytes ({limit >> 20} MiB)"
 
 
 def _kind(mode: int) -> str:

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from rtr_audio.durations import parse_duration
 from rtr_audio.errors import Problem, shown
-from rtr_audio.files import read_text
+from rtr_audio.files import MAX_SCRIPT_BYTES, read_text
 from rtr_audio.schema import Choice, Custom, Invalid, Schema, Text, Where, Whole
 from rtr_audio.settings import GAP_KEYS, SHOW, Gaps, ShowSettings, gaps_over
 from rtr_audio.yamlsrc import MAX_SETTINGS_CHARS, Located, load_mapping
@@ -139,7 +139,7 @@ def parse_script(
     path: Path, show: ShowSettings | None = None
 ) -> tuple[Script | None, list[Problem]]:
     """Parse one script; the Script is returned only when there are no problems."""
-    text, problems = read_text(path)
+    text, problems = read_text(path, limit=MAX_SCRIPT_BYTES)
     if text is None:
         return None, problems
     if not text.strip():

@@ -158,8 +158,8 @@ CASES: dict[str, Case] = {
                                     never="root:"),
     "script-link-out-of-folder": Case(2, _link(str(BASE / "01-ep.md"), "02-out.md"),
                                       "02-out.md: is a link to"),
-    "script-over-1-mib": Case(2, _huge_script, "02-huge.md: is 2.0 MiB; the limit for this "
-                              "file is 1 MiB"),
+    "script-over-1-mib": Case(2, _huge_script, "02-huge.md: is 2,100,068 bytes; the limit "
+                              "for this file is 1,048,576 bytes (1 MiB)"),
     # 3. show.yml cannot run code
     "show-engine-evil-module": Case(3, _both(_evil_module("evil"),
                                              _append_show('engine: "evil:Engine"')),
