@@ -6,7 +6,9 @@ import errno
 import functools
 import os
 import shutil
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +31,27 @@ VERBOSE_OPTION = click.option("--verbose", "-v", is_flag=True,
                               help="More detail, and a traceback on errors.")
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP (a service manager stopping us, a closed terminal): stopped exactly as
+    Ctrl-C stops a build, temporary files removed and nothing half-built published."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def stop_on_termination() -> None:
+    """Turn SIGTERM and SIGHUP into :class:`Terminated` (main thread only, as Python requires)."""
+
+    def handler(signum: int, _frame: object) -> None:
+        raise Terminated(signum)
+
+    if threading.current_thread() is threading.main_thread():
+        for name in ("SIGTERM", "SIGHUP"):  # Windows has no SIGHUP
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), handler)
+
+
 def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     """Turn domain errors into one clear line each and a non-zero exit (traceback if -v)."""
 
@@ -49,10 +72,12 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
                 click.echo(printable(f"error: {exc}"), err=True)
             _trace(kwargs)
             sys.exit(1)
-        except KeyboardInterrupt:
-            click.echo("interrupted: nothing half-built was published; run it again to finish",
-                       err=True)
-            sys.exit(130)
+        except KeyboardInterrupt as exc:
+            signum = exc.signum if isinstance(exc, Terminated) else signal.SIGINT
+            how = "" if signum == signal.SIGINT else f" by {signal.Signals(signum).name}"
+            click.echo(f"interrupted{how}: nothing half-built was published; run it again to "
+                       "finish", err=True)
+            sys.exit(128 + signum)  # the shell's convention: 130 for Ctrl-C, 143 for SIGTERM
         except Exception as exc:  # a bug: still one line, the details with --verbose
             if isinstance(exc, click.exceptions.Exit | click.ClickException):
                 raise
@@ -180,6 +205,7 @@ def build(scripts_dir: Path, out_dir: Path, engine: str | None, jobs: int | None
       rtr-audio build
       rtr-audio build --base-url https://example.org/podcast/ --jobs 4
     """
+    stop_on_termination()
     if not (watch or force):
         import time
 

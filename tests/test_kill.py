@@ -202,8 +202,13 @@ def test_sigkill_at_random_moments_never_breaks_the_published_folder(show, tmp_p
     print(f"typical build {typical:.1f}s; killed at {', '.join(kills)}")
 
 
-@pytest.mark.parametrize("target", ["session", "parent"])
-def test_ctrl_c_stops_workers_promptly_and_publishes_nothing(show, tmp_path, target) -> None:
+@pytest.mark.parametrize(("target", "signum"), [
+    ("session", signal.SIGINT), ("parent", signal.SIGINT),
+    ("session", signal.SIGTERM), ("parent", signal.SIGTERM), ("parent", signal.SIGHUP)])
+def test_ctrl_c_stops_workers_promptly_and_publishes_nothing(show, tmp_path, target,
+                                                             signum) -> None:
+    """Ctrl-C, and SIGTERM or SIGHUP (a service manager, a closed terminal) the same way: exit
+    status 128 + the signal's number (130, 143, 129), one line, nothing published."""
     scripts, out = show
     before = published_files(out)
     for trial in range(4):  # several new clips, each slow to speak: the build is busy rendering
@@ -218,16 +223,17 @@ def test_ctrl_c_stops_workers_promptly_and_publishes_nothing(show, tmp_path, tar
     # A terminal's Ctrl-C reaches the whole foreground group; `kill -INT` only the parent.
     interrupted = time.monotonic()
     if target == "session":
-        os.killpg(process.pid, signal.SIGINT)
+        os.killpg(process.pid, signum)
     else:
-        os.kill(process.pid, signal.SIGINT)
+        os.kill(process.pid, signum)
     process.wait(timeout=15)
     took = time.monotonic() - interrupted
     assert took < 5, f"took {took:.1f}s to stop"
-    assert process.returncode == 130
+    assert process.returncode == 128 + signum
     message = stderr.read_text()
     assert "Traceback" not in message
-    assert message.splitlines() == ["interrupted: nothing half-built was published; "
+    how = "" if signum == signal.SIGINT else f" by {signal.Signals(signum).name}"
+    assert message.splitlines() == [f"interrupted{how}: nothing half-built was published; "
                                     "run it again to finish"]
     deadline = time.monotonic() + 5
     while session_processes(process.pid) and time.monotonic() < deadline:
