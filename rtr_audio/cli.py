@@ -268,6 +268,10 @@ def check(scripts_dir: Path, out_dir: Path, engine: str | None, verbose: bool) -
         click.echo(line, err=True)
     if feed_problems:
         sys.exit(1)
+    from rtr_audio.spoken import reading_warnings
+
+    for warning in reading_warnings(project):
+        click.echo(str(warning), err=True)
     click.echo(f"OK: show.yml and {len(project.scripts)} scripts are valid")
 
 
@@ -320,6 +324,45 @@ def preview(script: Path, section: int | None, lines: tuple[int, int] | None,
                f"{result.rendered}, reused {result.reused}; {time.monotonic() - started:.1f}s)")
     if play:
         click.echo(f"Played with {play_file(result.path)}")
+
+
+@main.command()
+@click.argument("script", required=False,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--text", "text", default=None, help="Print the engine text of this text.")
+@click.option("--file", "text_file", default=None,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Read one text per line; print exactly one line per input line.")
+@click.option("--language", default="en-us", show_default=True,
+              help="Language for --text/--file (day-first dates for en-gb...); a SCRIPT uses "
+                   "its show.yml.")
+@VERBOSE_OPTION
+@reports_errors
+def spoken(script: Path | None, text: str | None, text_file: Path | None, language: str,
+           verbose: bool) -> None:
+    """Print what the speech engine will receive, without rendering anything.
+
+    With SCRIPT, every clip's engine text in order, each after its `path:line`.
+
+    \b
+    Example:
+      rtr-audio spoken scripts/02-arriving-in-safety.md
+      rtr-audio spoken --text "Call 116 123 at 7 a.m. on Jan. 15"
+      rtr-audio spoken --file lines.txt
+    """
+    from rtr_audio import spoken as core
+
+    if sum(x is not None for x in (script, text, text_file)) != 1:
+        raise click.UsageError("give exactly one of SCRIPT, --text or --file")
+    if script is not None:
+        for clip in core.script_clips(script):
+            click.echo(f"{clip.where}: {clip.text}")
+    elif text is not None:
+        click.echo(" ".join(core.engine_texts(text, language=language)))
+    else:
+        assert text_file is not None
+        for line in core.line_texts(core.file_lines(text_file), language=language):
+            click.echo(line)
 
 
 @main.command()

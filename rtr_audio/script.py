@@ -124,9 +124,13 @@ FRONT_MATTER_KEYS = list(FRONT_MATTER.options)
 
 
 def slug_for(path: Path) -> str:
-    """File name without ordering prefix: ``02-finding-safety.md`` → ``finding-safety``."""
+    """File name without ordering prefix, accents folded: ``02-ça-va.md`` → ``ca-va``."""
     stem = _ORDER_PREFIX.sub("", path.stem) or path.stem
-    slug = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")
+    # Accents fold to their letters ("ça-va" → "ca-va") rather than vanish; other scripts are
+    # transliterated by the same library the normaliser uses.
+    from anyascii import anyascii
+
+    slug = re.sub(r"[^a-z0-9]+", "-", anyascii(stem).lower()).strip("-")
     return slug or "episode"
 
 

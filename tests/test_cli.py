@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from rtr_audio.cli import main
 from tests.conftest import copy_show, run_cli
 
-COMMANDS = ["build", "check", "preview", "voices", "serve", "clean"]
+COMMANDS = ["build", "check", "preview", "voices", "serve", "clean", "spoken"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
