@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import functools
 import os
-import shutil
 import signal
 import sys
 import threading
@@ -425,24 +424,32 @@ def serve(out_dir: Path, host: str, port: int, verbose: bool) -> None:
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @reports_errors
 def clean(out_dir: Path, yes: bool) -> None:
-    """Remove the build output and the render cache.
+    """Remove what rtr-audio built in the output folder, and its cache; nothing else.
+
+    A folder rtr-audio did not make is refused. Files it did not publish (your own notes, a
+    `.keep`) stay and are listed. Asks first on a terminal; elsewhere it needs --yes.
 
     \b
     Example:
       rtr-audio clean -y
     """
-    if not out_dir.exists():
+    from rtr_audio.clean import clean as run_clean
+    from rtr_audio.clean import refusal
+
+    stop_on_termination()
+    if not out_dir.exists() and not out_dir.is_symlink():
         click.echo(f"Nothing to clean: {out_dir} does not exist")
         return
-    if not yes and sys.stdin.isatty():
-        click.confirm(f"Remove everything built in {out_dir} (and its cache)?", abort=True)
-    removed = 0
-    for child in out_dir.iterdir():
-        if child.name == ".keep":
-            continue  # the folder itself is part of the repository
-        if child.is_dir() and not child.is_symlink():
-            shutil.rmtree(child)
-        else:
-            child.unlink()
-        removed += 1
-    click.echo(f"Removed {removed} items from {out_dir}")
+    problem = refusal(out_dir)
+    if problem:
+        raise RtrError(problem)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise RtrError(f"not on a terminal, so not asking: add --yes to remove what "
+                           f"rtr-audio built in {out_dir}")
+        click.confirm(f"Remove what rtr-audio built in {out_dir} (and its cache)?", abort=True)
+    result = run_clean(out_dir, lambda line: click.echo(printable(line), err=True))
+    click.echo(printable(f"Removed {result.removed} items from {out_dir}"))
+    if result.kept:
+        shown = ", ".join(result.kept[:5]) + (" …" if len(result.kept) > 5 else "")
+        click.echo(printable(f"Kept {len(result.kept)} files rtr-audio did not make: {shown}"))
