@@ -380,3 +380,58 @@ def test_a_2000_character_title_still_draws_a_cover(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     with Image.open(tmp_path / "out" / "cover.jpg") as cover:
         assert cover.size == (3000, 3000)
+
+
+# --- 4. destructive commands: nothing that is not ours is deleted ------------------------------
+
+def _user_folder(folder: Path) -> dict[str, bytes]:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "diary.md").write_text("my own words\n", encoding="utf-8")
+    (folder / "sub").mkdir(exist_ok=True)
+    (folder / "sub" / "photo.jpg").write_bytes(b"\xff\xd8 not really")
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def _contents(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("target", ["notes", "scripts", "home", "linked-cache"])
+def test_clean_refuses_a_folder_rtr_audio_did_not_make(target: str, tmp_path: Path) -> None:
+    folder = tmp_path / target
+    if target == "scripts":
+        shutil.copytree(BASE, folder)
+        before = _contents(folder)
+    elif target == "linked-cache":  # a .cache that is a link to the user's own folder
+        _user_folder(tmp_path / "mine")
+        (tmp_path / "mine" / "uptodate.json").write_text("{}")
+        before = _contents(tmp_path / "mine")
+        folder.mkdir()
+        (folder / ".cache").symlink_to(tmp_path / "mine")
+    else:
+        before = _user_folder(folder)
+    env = {"HOME": str(folder)} if target == "home" else {}
+    result = rtr("clean", "--out", str(folder), "--yes", cwd=tmp_path, env=env)
+    assert result.returncode == 1, result.stdout
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: ") and "nothing was removed" in line, line
+    after = _contents(tmp_path / "mine" if target == "linked-cache" else folder)
+    assert after == before
+
+
+def test_clean_keeps_what_it_did_not_make_and_asks_off_a_terminal(published: Path,
+                                                                   tmp_path: Path) -> None:
+    out = shutil.copytree(published, tmp_path / "out")
+    (out / ".keep").write_text("")
+    (out / "notes.txt").write_text("mine\n")
+    (out / "episodes" / "my-recording.mp3").write_bytes(b"ID3 mine")
+    mine = {name: data for name, data in _contents(out).items()
+            if name in (".keep", "notes.txt", "episodes/my-recording.mp3")}
+    asked = rtr("clean", "--out", str(out), cwd=tmp_path)  # stdin is not a terminal here
+    assert asked.returncode == 1 and "add --yes" in asked.stderr, asked.stderr
+    assert published_files(out) == {**published_files(published), **mine}
+    result = rtr("clean", "--out", str(out), "--yes", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Kept 3 files rtr-audio did not make" in result.stdout
+    assert _contents(out) == mine
+    assert not (out / ".cache").exists()
