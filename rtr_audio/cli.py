@@ -216,7 +216,7 @@ def build(scripts_dir: Path, out_dir: Path, engine: str | None, jobs: int | None
             done.seconds = time.monotonic() - started
             if not quiet:
                 click.echo(f"Up to date: {done.line()}")
-                click.echo(f"Feed: {done.feed}")
+                click.echo(printable(f"Feed: {done.feed}"))
             return
     if not watch:
         # Refuse bad input before the audio stack (numpy, the engine) is even imported, so a typo
@@ -239,7 +239,7 @@ def build(scripts_dir: Path, out_dir: Path, engine: str | None, jobs: int | None
         summary = run_build(options, reporter)
     if not quiet:
         click.echo(f"Built {summary.line()}")
-        click.echo(f"Feed: {summary.feed}")
+        click.echo(printable(f"Feed: {summary.feed}"))
 
 
 @main.command()
@@ -355,7 +355,7 @@ def spoken(script: Path | None, text: str | None, text_file: Path | None, langua
         raise click.UsageError("give exactly one of SCRIPT, --text or --file")
     if script is not None:
         for clip in core.script_clips(script):
-            click.echo(f"{clip.where}: {clip.text}")
+            click.echo(printable(f"{clip.where}: {clip.text}"))
     elif text is not None:
         click.echo(" ".join(core.engine_texts(text, language=language)))
     else:
@@ -438,7 +438,7 @@ def clean(out_dir: Path, yes: bool) -> None:
 
     stop_on_termination()
     if not out_dir.exists() and not out_dir.is_symlink():
-        click.echo(f"Nothing to clean: {out_dir} does not exist")
+        click.echo(printable(f"Nothing to clean: {out_dir} does not exist"))
         return
     problem = refusal(out_dir)
     if problem:
