@@ -73,8 +73,8 @@ def regular_target(path: Path, within: Path | None = None) -> Path:
             raise refuse("is a symbolic link loop") from None
         raise refuse(f"cannot be read: {exc.strerror or exc}") from None
     if within is not None and not target.is_relative_to(within.resolve()):
-        raise refuse(f"is a link to {target}, outside the folder {within}; copy the file in "
-                     "instead (a link out of the scripts folder is not followed)")
+        raise refuse(f"is a link to {target}, outside the scripts folder; copy the file in "
+                     "instead (a link out of the folder is not followed)")
     try:
         mode = target.stat().st_mode
     except OSError as exc:
