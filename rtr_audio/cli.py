@@ -81,7 +81,7 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             if isinstance(exc, click.exceptions.Exit | click.ClickException):
                 raise
             cause = _os_error_in(exc)
-            if cause is not None and (line := environment_problem(cause, kwargs.get("out_dir"))):
+            if cause is not None and (line := environment_problem(cause, kwargs.get("output") or kwargs.get("out_dir"))):
                 click.echo(printable(f"error: {line}"), err=True)
                 _trace(kwargs)
                 sys.exit(1)

@@ -143,7 +143,7 @@ def _both(*steps: Callable[[Path], None]) -> Callable[[Path], None]:
 CASES: dict[str, Case] = {
     # 2. special files: a read never hangs, never fills memory, never leaves the scripts folder
     "script-link-to-dev-zero": Case(2, _link("/dev/zero", "02-z.md"),
-                                    "02-z.md: is a link to /dev/zero, outside the folder"),
+                                    "02-z.md: is a link to /dev/zero, outside the scripts folder"),
     "script-fifo": Case(2, _fifo("02-x.md"), "02-x.md: is a named pipe (FIFO), not a regular file"),
     "lexicon-fifo": Case(2, _fifo("lexicon.yml"),
                          "lexicon.yml: is a named pipe (FIFO), not a regular file"),
