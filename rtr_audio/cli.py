@@ -81,7 +81,8 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             if isinstance(exc, click.exceptions.Exit | click.ClickException):
                 raise
             cause = _os_error_in(exc)
-            if cause is not None and (line := environment_problem(cause, kwargs.get("output") or kwargs.get("out_dir"))):
+            named = kwargs.get("output") or kwargs.get("out_dir")  # when the error names no file
+            if cause is not None and (line := environment_problem(cause, named)):
                 click.echo(printable(f"error: {line}"), err=True)
                 _trace(kwargs)
                 sys.exit(1)
