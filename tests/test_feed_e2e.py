@@ -77,3 +77,25 @@ def test_feed_has_podcasting20_and_itunes_essentials(built_mini):
         assert kinds == {"text/vtt", "application/x-subrip"}
         assert item.find("podcast:chapters", NS) is not None
         assert item.find("guid").get("isPermaLink") == "false"
+
+
+def test_a_public_build_has_no_localhost_link_and_check_says_so_when_it_has(built_mini, tmp_path):
+    """Issue 14: with --base-url https://… nothing points at this machine; a `website:` that
+    does is named by `check --out`."""
+    scripts = copy_show("mini", tmp_path / "scripts")
+    out = tmp_path / "out"
+    shutil.copytree(built_mini, out)
+    build(scripts, out, "--base-url", "https://podcasts.example.org/rtr/")
+    for name in ("feed.xml", "index.html"):
+        text = (out / name).read_text(encoding="utf-8")
+        assert "localhost" not in text and "127.0.0.1" not in text, name
+    result = run_cli("check", "--scripts", str(scripts), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+
+    show = scripts / "show.yml"
+    show.write_text(show.read_text() + "website: http://localhost:8000/\n")
+    build(scripts, out, "--base-url", "https://podcasts.example.org/rtr/")
+    result = run_cli("check", "--scripts", str(scripts), "--out", str(out))
+    assert result.returncode == 1
+    assert "feed.xml: links to http://localhost:8000/" in result.stderr
+    assert "index.html: links to http://localhost:8000/" in result.stderr

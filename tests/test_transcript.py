@@ -1,4 +1,5 @@
-"""Transcripts and JSON chapters, read back by a small parser written here and by ffmpeg."""
+"""Transcripts and JSON chapters, read back by a small parser written here, by the ``srt`` and
+``webvtt-py`` packages, and by ffmpeg."""
 
 from __future__ import annotations
 
@@ -86,6 +87,32 @@ def test_srt_numbers_from_one_with_comma_times(cues: list[Cue]) -> None:
     assert [c[0] for c in parsed] == [str(n) for n in range(1, len(parsed) + 1)]
     assert parsed[1][3] == "Fish & chips <b>bold</b> --> arrows."  # SRT has no escaping
     assert parsed[-1][3] == "Last one, on two lines."  # one line: a blank line would end it
+
+
+def test_srt_package_reads_it_and_it_ends_with_a_blank_line(cues: list[Cue]) -> None:
+    srt = pytest.importorskip("srt")
+    text = to_srt(cues)
+    assert text.endswith(" lines.\n\n")
+    parsed = list(srt.parse(text, ignore_errors=False))
+    expected = caption_cues(cues)
+    assert [s.index for s in parsed] == list(range(1, len(expected) + 1))
+    assert [s.start.total_seconds() for s in parsed] == [c.start for c in expected]
+    assert [s.end.total_seconds() for s in parsed] == [c.end for c in expected]
+    assert [s.content for s in parsed] == [c.text for c in expected]
+    assert srt.compose(parsed, reindex=False) == text  # byte for byte the canonical form
+
+
+def test_webvtt_package_reads_it(tmp_path: Path, cues: list[Cue]) -> None:
+    webvtt = pytest.importorskip("webvtt")
+    path = tmp_path / "episode.vtt"
+    path.write_text(to_vtt(cues), encoding="utf-8")
+    parsed = webvtt.read(str(path))
+    expected = caption_cues(cues)
+    assert [c.identifier for c in parsed] == [str(n) for n in range(1, len(expected) + 1)]
+    assert [(c.start, c.end) for c in parsed] == [(clock(c.start), clock(c.end)) for c in expected]
+    # webvtt-py keeps character references as written: our escaping is what a browser decodes.
+    assert parsed[1].text == "Fish &amp; chips &lt;b&gt;bold&lt;/b&gt; --&gt; arrows."
+    assert [c.text for c in parsed][-1] == "Last one, on two lines."
 
 
 def test_vtt_and_srt_carry_the_same_cues(cues: list[Cue]) -> None:

@@ -4,6 +4,7 @@
 #   espeak-ng  the voice pyttsx3 drives on Linux
 #   ffmpeg     MP3 encoding (pydub and rtr-audio call it), ffprobe for the tests
 #   chromium   (--test) the real browser the show-page tests drive
+#   exiftool   (--test) an independent ID3 reader for the episode date (libimage-exiftool-perl)
 set -euo pipefail
 
 need=()
@@ -12,6 +13,7 @@ command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
 python3 -c "import venv, ensurepip" >/dev/null 2>&1 || need+=(python3-venv)
 if [ "${1:-}" = "--test" ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  command -v exiftool >/dev/null 2>&1 || need+=(libimage-exiftool-perl)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 

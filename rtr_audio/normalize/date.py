@@ -77,7 +77,8 @@ def _named(m: re.Match[str]) -> str:
         said = date_words(month, int(m.group("day_first")), year, day_first=True)
         if said and m.group("the"):
             said = said.removeprefix("the ")
-        return (m.group("the") or "") + (said or m.group())
+        # "on 12 May." — the month's optional abbreviation dot may be the sentence's full stop.
+        return (m.group("the") or "") + (said + period_if_final(m) if said else m.group())
     return date_words(month, int(m.group("day")), year) or m.group()
 
 

@@ -52,7 +52,9 @@ STEPS = (
     # 555-123-4567, 555.555.5555, 0800 1111 11: three or more groups.
     sub(r"(?<![\w.,/-])\d{1,5}(?:([ .-])\d{2,5})\1\d{2,5}(?:\1\d{1,5})*(?![\w/]|[.-]\d)", _phone),
     # 116 123, 020 7946: two space-separated groups of three or more digits.
-    sub(r"(?<![\w.,/-])\d{3,5} \d{3,5}(?![\w.,/-]|[.-]\d)", _phone),
+    # A full stop or comma after them ends the sentence or clause ("on 116 123."); only one
+    # followed by a digit continues a number.
+    sub(r"(?<![\w.,/-])\d{3,5} \d{3,5}(?![\w/-]|[.,]\d)", _phone),
     # After a dialling word: "call 911", "call or text 988", "Text HOME to 741741".
     sub(
         rf"(?P<lead>\b{DIAL_WORDS}\b(?:\s+(?:or|and)\s+{DIAL_WORDS}\b)?"
