@@ -5,13 +5,14 @@ BIN := $(VENV)/bin
 ENGINE ?=
 EXTRAS := $(if $(filter piper,$(ENGINE)),[piper],)
 
-.PHONY: build test bench lint system system-test clean help
+.PHONY: build test test-fast bench lint system system-test clean help
 
 help:
 	@echo "make build   set up (system packages, .venv) and build the show into audio_out/"
 	@echo "make test    set up with test tools and run the whole test suite"
 	@echo "make bench   run the benchmark, writing bench/results.md"
-	@echo "make lint    ruff"
+	@echo "make test-fast  the tests that neither synthesise nor encode (< 30 s)"
+	@echo "make lint    ruff and mypy"
 	@echo "ENGINE=piper make build   build with the Piper neural voice"
 
 build: system $(VENV)/.installed$(EXTRAS)
@@ -20,11 +21,16 @@ build: system $(VENV)/.installed$(EXTRAS)
 test: system-test $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
+# Everything that neither synthesises speech, encodes audio nor drives a browser.
+test-fast: system-test $(VENV)/.installed-test
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q -m "not slow and not browser"
+
 bench: system $(VENV)/.installed-test
 	$(BIN)/python bench/run.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 system:
 	@tools/setup-system.sh

@@ -454,3 +454,34 @@ def clean(out_dir: Path, yes: bool) -> None:
     if result.kept:
         shown = ", ".join(result.kept[:5]) + (" …" if len(result.kept) > 5 else "")
         click.echo(printable(f"Kept {len(result.kept)} files rtr-audio did not make: {shown}"))
+
+
+@main.command()
+@click.argument("dest", required=False)
+@OUT_OPTION
+@SCRIPTS_OPTION
+@click.option("--dry-run", "-n", is_flag=True, help="List what would change; change nothing.")
+@VERBOSE_OPTION
+@reports_errors
+def publish(dest: str | None, out_dir: Path, scripts_dir: Path, dry_run: bool,
+            verbose: bool) -> None:
+    """Publish the built show to any rclone remote (S3, R2, B2, WebDAV, SFTP, FTP, a folder…).
+
+    DEST is rclone's remote:path (default: publish_to in show.yml). Episode files go first, then
+    the cover and page, then the feed (under a temporary name, moved into place where the
+    backend can move files), and only then are files no feed names removed. Only what changed
+    is uploaded. Set remotes up with `rclone config`; credentials stay in rclone's config or
+    environment (RCLONE_CONFIG_<NAME>_<KEY>).
+
+    \b
+    Example:
+      rtr-audio publish s3:my-bucket/podcast --dry-run
+      rtr-audio publish s3:my-bucket/podcast
+      rtr-audio publish myhost:/var/www/podcast --out audio_out
+    """
+    from rtr_audio.publish import PublishOptions, publish_options
+    from rtr_audio.publish import publish as run_publish
+
+    options: PublishOptions = publish_options(dest, out_dir, scripts_dir, dry_run)
+    summary = run_publish(options, click.echo, lambda line: click.echo(line, err=True))
+    click.echo(summary.line())
