@@ -82,8 +82,8 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
                 raise
             cause = _os_error_in(exc)
             named = kwargs.get("output") or kwargs.get("out_dir")  # when the error names no file
-            if cause is not None and (line := environment_problem(cause, named)):
-                click.echo(printable(f"error: {line}"), err=True)
+            if cause is not None and (fault := environment_problem(cause, named)):
+                click.echo(printable(f"error: {fault}"), err=True)
                 _trace(kwargs)
                 sys.exit(1)
             _internal_error(exc, kwargs)
