@@ -1,5 +1,5 @@
 """Cover benchmark: drawing the generated cover for titles of growing length (bounded time:
-issue 13, kind 7). Only the first ``cover.MAX_TITLE_CHARS`` characters are fitted, so a
+issue 13, kind 7). Only the first ``painting.MAX_TITLE_CHARS`` characters are fitted, so a
 2,000-character title costs what a 200-character one does.
 
 Usage: .venv/bin/python bench/cover_title.py [--results PATH]   (bench/run.py also calls it)
@@ -32,7 +32,7 @@ TITLES = {
 def seconds(title: str) -> float:
     """Median seconds to draw the generated cover for ``title`` (in this process)."""
     sys.path.insert(0, str(REPO))
-    from rtr_audio.cover import generate_cover
+    from rtr_audio.painting import generate_cover
     from rtr_audio.settings import ShowSettings
 
     show = ShowSettings(path=Path("show.yml"), title=title, description="-", author="Author")

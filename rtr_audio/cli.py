@@ -1,13 +1,20 @@
-"""The command line: parse options, call one core function, print. No audio work here."""
+"""The command line: parse options, call one core function, print. No audio work here.
+
+Each command imports its core inside the command, not at the top: `rtr-audio --help`, `check`
+and a build with nothing to do must not pay for numpy, the engines, Pillow or lxml (the
+up-to-date answer takes a tenth of a second; tests/test_uptodate.py checks what it loads).
+"""
 
 from __future__ import annotations
 
 import errno
 import functools
 import os
+import select
 import signal
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -15,8 +22,10 @@ from typing import Any
 
 import click
 
-from rtr_audio import __version__
+from rtr_audio import __version__, clock, uptodate
 from rtr_audio.errors import InputError, RtrError, printable
+from rtr_audio.layout import Layout
+from rtr_audio.summary import Scheduled
 
 SCRIPTS_OPTION = click.option("--scripts", "scripts_dir", type=click.Path(path_type=Path),
                               default=Path("scripts"), show_default=True,
@@ -151,8 +160,6 @@ def environment_problem(exc: OSError, fallback: Path | None = None) -> str | Non
 
 def _stdout_closed() -> bool:
     """Whether whoever read our standard output has closed it (poll reports an error)."""
-    import select
-
     try:
         poller = select.poll()
         poller.register(sys.stdout.fileno(), select.POLLOUT)
@@ -200,47 +207,58 @@ def build(scripts_dir: Path, out_dir: Path, engine: str | None, jobs: int | None
     Only what changed is spoken and encoded again; when nothing changed since the last build,
     it says "Up to date" in a tenth of a second (--force rebuilds everything).
 
+    An episode whose `date:` is in the future is scheduled: listed, left out of the feed and
+    the page, and published by the first build once it is due (run it from cron or a systemd
+    timer, see the README). Files of an episode's previous version stay for keep_previous.
+
     \b
     Example:
       rtr-audio build
       rtr-audio build --base-url https://example.org/podcast/ --jobs 4
     """
+    # The audio stack (numpy, the engine) and the build are imported only once the show is
+    # known to need building (see the module's docstring), and a typo in a script is reported
+    # before they are.
     stop_on_termination()
-    if not (watch or force):
-        import time
-
-        from rtr_audio import uptodate
-
-        started = time.monotonic()
-        done = uptodate.check(scripts_dir, out_dir, engine, base_url)
+    started = time.monotonic()
+    inputs = None
+    if not watch:
+        inputs = uptodate.fingerprint(scripts_dir, out_dir, engine, base_url)
+        done = None if force else uptodate.check(out_dir, inputs)
         if done is not None:  # nothing changed since the last build: it stands
             done.seconds = time.monotonic() - started
             if not quiet:
                 click.echo(f"Up to date: {done.line()}")
+                _echo_scheduled(done.scheduled)
                 click.echo(printable(f"Feed: {done.feed}"))
             return
-    if not watch:
-        # Refuse bad input before the audio stack (numpy, the engine) is even imported, so a typo
-        # in a script is reported at once; the build validates again, which costs milliseconds.
-        from rtr_audio.project import load_project
+    from rtr_audio.project import load_project  # lazy: see above
 
-        load_project(scripts_dir, base_url=base_url)
-    from rtr_audio.build import BuildOptions
-    from rtr_audio.build import build as run_build
-    from rtr_audio.progress import make_reporter
+    project = None if watch else load_project(scripts_dir, base_url=base_url)
+    from rtr_audio.build import BuildOptions  # lazy: see above
+    from rtr_audio.build import build as run_build  # lazy: see above
+    from rtr_audio.progress import make_reporter  # lazy: rich takes 20 ms to import
 
     options = BuildOptions(scripts_dir=scripts_dir, out_dir=out_dir, engine=engine,
                            jobs=jobs or os.cpu_count() or 1, base_url=base_url, force=force)
     if watch:
-        from rtr_audio.watch import watch_and_build
+        from rtr_audio.watch import watch_and_build  # lazy: see above
 
-        watch_and_build(options, click.echo, quiet=quiet)
+        watch_and_build(options, click.echo, quiet=quiet,
+                        errors=lambda message: click.echo(message, err=True))
         return
     with make_reporter(quiet=quiet) as reporter:
-        summary = run_build(options, reporter)
+        summary = run_build(options, reporter, project=project, inputs=inputs)
     if not quiet:
         click.echo(f"Built {summary.line()}")
+        _echo_scheduled(summary.scheduled)
         click.echo(printable(f"Feed: {summary.feed}"))
+
+
+def _echo_scheduled(scheduled: list[Scheduled]) -> None:
+    """One line per episode dated in the future (it is in neither the feed nor the page)."""
+    for episode in scheduled:
+        click.echo(episode.line())
 
 
 @main.command()
@@ -252,27 +270,36 @@ def build(scripts_dir: Path, out_dir: Path, engine: str | None, jobs: int | None
 def check(scripts_dir: Path, out_dir: Path, engine: str | None, verbose: bool) -> None:
     """Check every script and the show settings without rendering; list every problem.
 
-    Also checks a built feed (if there is one) against podcast-app and Apple requirements.
+    Also checks a built feed (if there is one) against podcast-app and Apple requirements,
+    and lists the episodes scheduled for later (a `date:` in the future).
 
     \b
     Example:
       rtr-audio check && rtr-audio build
     """
-    from rtr_audio.feedcheck import check_feed
-    from rtr_audio.project import EngineCatalog, load_project, resolve_voices
+    from rtr_audio.feedcheck import check_feed  # lazy: see the module's docstring
+    from rtr_audio.project import EngineCatalog, load_project, resolve_voices  # lazy: same
+    from rtr_audio.release import Release  # lazy: same
 
     project = load_project(scripts_dir)
     resolve_voices(project, EngineCatalog(), engine)
-    feed_problems = check_feed(out_dir) if (out_dir / "feed.xml").exists() else []
+    feed_problems = check_feed(out_dir) if Layout(out_dir).feed.exists() else []
     for line in feed_problems:
         click.echo(line, err=True)
     if feed_problems:
         sys.exit(1)
-    from rtr_audio.spoken import reading_warnings
+    from rtr_audio.spoken import reading_warnings  # lazy: see the module's docstring
 
     for warning in reading_warnings(project):
         click.echo(str(warning), err=True)
-    click.echo(f"OK: show.yml and {len(project.scripts)} scripts are valid")
+    # What a build now would leave scheduled. The build state (first-build times of scripts
+    # without `date:`) is not needed: those times are never ahead of the clock, so they
+    # neither are scheduled nor move a scheduled episode's time.
+    release = Release.of(project.scripts, {}, clock.now())
+    scheduled = release.scheduled(project.scripts)
+    _echo_scheduled([Scheduled(str(s.path), s.title, release.times[s.slug]) for s in scheduled])
+    later = f" ({len(scheduled)} scheduled)" if scheduled else ""
+    click.echo(f"OK: show.yml and {len(project.scripts)} scripts are valid{later}")
 
 
 def _line_range(_ctx: click.Context, _param: click.Parameter,
@@ -313,10 +340,8 @@ def preview(script: Path, section: int | None, lines: tuple[int, int] | None,
       rtr-audio preview scripts/02-arriving-in-safety.md --section 2 --play
       rtr-audio preview scripts/01-relational-trauma-repair.md --lines 10-20
     """
-    import time
-
-    from rtr_audio.preview import play as play_file
-    from rtr_audio.preview import preview as run_preview
+    from rtr_audio.preview import play as play_file  # lazy: see the module's docstring
+    from rtr_audio.preview import preview as run_preview  # lazy: same
 
     started = time.monotonic()
     result = run_preview(script, out_dir, output, section=section, lines=lines, engine=engine)
@@ -378,13 +403,13 @@ def voices(engine: str | None, scripts_dir: Path, verbose: bool) -> None:
       rtr-audio voices
       rtr-audio voices --engine piper
     """
-    from rtr_audio.engines import (
+    from rtr_audio.engines import (  # lazy: see the module's docstring
         EngineUnavailable,
         is_registered,
         load_engine,
         unknown_engine_message,
     )
-    from rtr_audio.settings import load_settings
+    from rtr_audio.settings import load_settings  # lazy: same
 
     settings, _problems = load_settings(scripts_dir / "show.yml")
     name = engine or (settings.engine if settings else "pyttsx3")
@@ -415,7 +440,7 @@ def serve(out_dir: Path, host: str, port: int, verbose: bool) -> None:
       rtr-audio serve                      # this computer only
       rtr-audio serve --host 0.0.0.0       # phones on the same network (prints a QR code)
     """
-    from rtr_audio.serve import run
+    from rtr_audio.serve import run  # lazy: see the module's docstring
 
     run(out_dir, host, port, click.echo)
 
@@ -430,11 +455,13 @@ def clean(out_dir: Path, yes: bool) -> None:
     A folder rtr-audio did not make is refused. Files it did not publish (your own notes, a
     `.keep`) stay and are listed. Asks first on a terminal; elsewhere it needs --yes.
 
+    Episode files the last feed named stay for show.yml's keep_previous (default 7 days), so
+    apps that fetched that feed can still download them; a later build removes them.
+
     \b
     Example:
       rtr-audio clean -y
     """
-    from rtr_audio.clean import clean as run_clean
     from rtr_audio.clean import refusal
 
     stop_on_termination()
@@ -449,11 +476,21 @@ def clean(out_dir: Path, yes: bool) -> None:
             raise RtrError(f"not on a terminal, so not asking: add --yes to remove what "
                            f"rtr-audio built in {out_dir}")
         click.confirm(f"Remove what rtr-audio built in {out_dir} (and its cache)?", abort=True)
-    result = run_clean(out_dir, lambda line: click.echo(printable(line), err=True))
-    click.echo(printable(f"Removed {result.removed} items from {out_dir}"))
-    if result.kept:
-        shown = ", ".join(result.kept[:5]) + (" …" if len(result.kept) > 5 else "")
-        click.echo(printable(f"Kept {len(result.kept)} files rtr-audio did not make: {shown}"))
+    from rtr_audio.build.retention import clean as clean_output  # lazy: see the docstring
+    from rtr_audio.lock import build_lock  # lazy: same
+    from rtr_audio.settings import SHOW  # lazy: same
+
+    # Under the build lock: a build writing to the folder finishes first.
+    with build_lock(out_dir, lambda message: click.echo(printable(message), err=True)) as held:
+        done = clean_output(out_dir, clock.now(), SHOW.defaults()["keep_previous"], held)
+    click.echo(printable(f"Removed {done.removed} items from {out_dir}"))
+    if done.kept and done.until:
+        click.echo(f"Kept the files of {done.kept} episode version(s) until "
+                   f"{clock.shown(done.until)} (keep_previous): apps holding the last feed can "
+                   "still fetch them; the first build after that removes them")
+    if done.theirs:
+        shown = ", ".join(done.theirs[:5]) + (" …" if len(done.theirs) > 5 else "")
+        click.echo(printable(f"Kept {len(done.theirs)} files rtr-audio did not make: {shown}"))
 
 
 @main.command()

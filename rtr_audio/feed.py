@@ -42,9 +42,6 @@ PSC = f"{{{NAMESPACES['psc']}}}"
 
 # Podcasting 2.0's namespace for podcast:guid (docs/tags/guid.md in podcast-namespace).
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
-# rtr-audio's own namespace for episode GUIDs. Fixed forever: changing it re-announces every
-# episode as new in every subscriber's app. (= uuid5(NAMESPACE_URL, "https://rtr-audio/episode"))
-EPISODE_GUID_NAMESPACE = uuid.UUID("c60f6d97-0202-57d1-afb3-3cd806417677")
 
 CHAPTERS_TYPE = "application/json+chapters"
 TRANSCRIPT_TYPES = (("vtt", "text/vtt"), ("srt", "application/x-subrip"))
@@ -72,9 +69,7 @@ def episode_guid(show_guid: str, script: Script) -> str:
     in its front matter; neither the audio nor the show title play any part.
     """
     del show_guid  # kept in the signature for callers; see above for why it is unused
-    if script.guid:
-        return script.guid
-    return str(uuid.uuid5(EPISODE_GUID_NAMESPACE, f"rtr-audio:{script.slug}"))
+    return script.feed_guid
 
 
 def build_feed(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +19,30 @@ os.environ["RTR_AUDIO_TEST_ENGINES"] = "1"
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).parent.parent
+
+
+@contextlib.contextmanager
+def build_lock_held(out: Path, messages: list[str] | None = None) -> Iterator[None]:
+    """Another build, as far as the lock of ``out`` can tell: a thread of this process holds
+    it until the block ends (what it is told goes to ``messages``)."""
+    from rtr_audio.lock import build_lock
+
+    told = messages if messages is not None else []
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with build_lock(out, told.append):
+            holding.set()
+            release.wait(60)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert holding.wait(10)
+    try:
+        yield
+    finally:
+        release.set()
+        holder.join()
 
 
 def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None,

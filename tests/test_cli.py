@@ -99,6 +99,40 @@ def test_clean_removes_output_and_cache_but_keeps_keep_file(built_mini, tmp_path
     out = tmp_path / "out"
     shutil.copytree(built_mini, out)
     (out / ".keep").write_text("")
+    named = sorted(p.name for p in (out / "episodes").iterdir())
     result = run_cli("clean", "--out", str(out), "--yes")
     assert result.returncode == 0
-    assert [p.name for p in out.iterdir()] == [".keep"]
+    # The episode files the feed named stay for keep_previous (apps may still fetch them),
+    # with the record of when they were dropped; everything else goes.
+    assert sorted(p.name for p in out.iterdir()) == [".cache", ".keep", "episodes"]
+    assert [p.name for p in (out / ".cache").iterdir()] == ["state.json"]
+    assert sorted(p.name for p in (out / "episodes").iterdir()) == named
+    assert "Kept the files of 2 episode version(s) until " in result.stdout
+
+
+def test_clean_waits_for_a_build_writing_to_the_folder(built_mini, tmp_path):
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import REPO, build_lock_held
+
+    out = tmp_path / "out"
+    shutil.copytree(built_mini, out)
+    with build_lock_held(out):
+        clean = subprocess.Popen([sys.executable, "-m", "rtr_audio", "clean", "--out", str(out),
+                                  "--yes"], cwd=REPO, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+        time.sleep(3)  # without the lock, clean is done in well under a second
+        assert clean.poll() is None  # waiting, not removing
+        assert (out / "feed.xml").exists()
+    stdout, stderr = clean.communicate(timeout=60)
+    assert clean.returncode == 0, stderr
+    assert stderr.strip() == (f"Another build is writing to {out} (pid {os.getpid()}); "
+                              "waiting for it to finish…")
+    assert stdout.startswith("Removed ")
+    # Everything but the episode files apps may still fetch (keep_previous) and their record.
+    assert sorted(p.name for p in out.iterdir()) == [".cache", "episodes"]
+    assert [p.name for p in (out / ".cache").iterdir()] == ["state.json"]

@@ -51,8 +51,13 @@ def test_guids_stable_and_urls_follow_audio(tmp_path):
     assert after["Second"][1] != before["Second"][1]
     first = 'First <Episode> & "Quotes"'
     assert after[first] == before[first]
-    # The old audio is gone once the new feed names the new file.
+    # The old audio stays for keep_previous (apps holding the old feed still fetch it); with
+    # `keep_previous: 0` it is gone once the new feed names the new file.
     old_name = before["Second"][1].rsplit("/", 1)[1]
+    assert (out / "episodes" / old_name).exists()
+    with (scripts / "show.yml").open("a") as show:
+        show.write("keep_previous: 0\n")
+    build(scripts, out)
     assert not (out / "episodes" / old_name).exists()
 
 

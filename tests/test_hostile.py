@@ -364,7 +364,7 @@ def test_espeak_data_missing(tmp_path: Path) -> None:
 # --- 7. the cover's drawing is bounded -------------------------------------------------------
 
 def test_a_long_title_is_shortened_before_it_is_fitted() -> None:
-    from rtr_audio.cover import MAX_TITLE_CHARS, _shortened
+    from rtr_audio.painting import MAX_TITLE_CHARS, _shortened
 
     long = "Breathing " * 200
     short = _shortened(long, MAX_TITLE_CHARS)

@@ -22,7 +22,22 @@ from rtr_audio.normalize.rules import spell
 def _dictionary() -> frozenset[str]:
     from english_words import get_english_words_set
 
-    return frozenset(get_english_words_set(["web2"], lower=True, alpha=True))
+    # web2 (Webster's 1934) alone lacks everyday words ("hang", "okay", "goodbye"); GCIDE adds
+    # them. Inflections ("TEXTING") are found through their stem in _is_word.
+    return frozenset(get_english_words_set(["web2", "gcide"], lower=True, alpha=True))
+
+
+def _is_word(lower: str) -> bool:
+    """Whether ``lower`` is an English word, or a regular inflection of one."""
+    words = _dictionary()
+    if lower in words:
+        return True
+    for suffix, add in (("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"), ("es", ""),
+                        ("s", ""), ("ies", "y")):
+        stem = lower.removesuffix(suffix)
+        if stem != lower and len(stem) >= 3 and stem + add in words:
+            return True
+    return False
 
 
 def is_initialism(word: str) -> bool:
@@ -32,9 +47,11 @@ def is_initialism(word: str) -> bool:
     if word in vocab.words("capitals_words"):
         return False
     lower = word.lower()
+    if not re.search("[aeiouy]", lower):
+        return True  # "HR", "PHD", "NP": GCIDE lists some as entries, but no one says them
     if len(word) >= 6 and re.search("[aeiouy]", lower):
-        return lower not in _dictionary() and not _pronounceable(lower)
-    return lower not in _dictionary()
+        return not _is_word(lower) and not _pronounceable(lower)
+    return not _is_word(lower)
 
 
 def _pronounceable(lower: str) -> bool:
@@ -58,7 +75,7 @@ def _units(part: str) -> list[str]:
         return list(part)
     if part in vocab.words("capitals_words"):
         return [part]  # "NASA", "OK": engines say these as words
-    return [part.lower() if part.lower() in _dictionary() else part.capitalize()]
+    return [part.lower() if _is_word(part.lower()) else part.capitalize()]
 
 
 def _spell_token(m: re.Match[str]) -> str:
