@@ -92,7 +92,8 @@ def clean(out: Path, now: dt.datetime, default_keep: dt.timedelta, lock_file: Pa
     if kept:  # only what the kept files need: when they were dropped, and the dates
         for folder in (paths.episodes, paths.cache):
             for child in sorted(folder.iterdir()):
-                if child not in spared and child != lock_file:
+                theirs = folder == paths.episodes and paths.episode_name(child) is None
+                if child not in spared and child != lock_file and not theirs:
                     _remove(child, lock_file)
         state.episodes, state.feed_built, state.cover = {}, None, None
         state.save()
