@@ -13,11 +13,14 @@ published files byte-identical.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -442,3 +445,174 @@ def test_clean_keeps_what_it_did_not_make_and_asks_off_a_terminal(published: Pat
     assert {name: after.get(name) for name in mine} == mine
     assert not {"feed.xml", "index.html", "cover.jpg"} & set(after)  # (episode files stay
     # for keep_previous, for apps holding the last feed)
+
+
+# --- 4 (builds), 5 and 8: only the publishing step changes what is published --------------------
+
+def _retitle(show: Path, title: str = "A New Title") -> None:
+    yml = show / "show.yml"
+    yml.write_text(yml.read_text(encoding="utf-8").replace("title: Base Show", f"title: {title}"),
+                   encoding="utf-8")
+
+
+def _built(published: Path, tmp_path: Path) -> tuple[Path, Path]:
+    show = shutil.copytree(BASE, tmp_path / "scripts")
+    out = shutil.copytree(published, tmp_path / "out")
+    return show, out
+
+
+def test_a_build_keeps_files_it_did_not_publish(published: Path, tmp_path: Path) -> None:
+    show, out = _built(published, tmp_path)
+    (out / "episodes" / "my-recording.mp3").write_bytes(b"ID3 mine")
+    (out / "episodes" / "ep.0123abcd.mp3").write_bytes(b"named like ours, but mine")
+    (out / "notes.txt").write_text("mine\n")
+    _append_show("keep_previous: 0s")(show)
+    (show / "01-ep.md").write_text((show / "01-ep.md").read_text().replace("Hello there.",
+                                                                          "Hello again."))
+    result = rtr("build", "--out", "out", "--jobs", "1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (out / "episodes" / "my-recording.mp3").read_bytes() == b"ID3 mine"
+    assert (out / "episodes" / "ep.0123abcd.mp3").read_bytes() == b"named like ours, but mine"
+    assert (out / "notes.txt").read_text() == "mine\n"
+    old = set(published_files(published)) - {"feed.xml", "index.html", "cover.jpg"}
+    assert not any((out / name).exists() for name in old)  # the previous version, ours, went
+    # (show.yml says keep_previous: 0s here; by default it would stay for apps for 7 days)
+
+
+def test_a_linked_episodes_folder_keeps_what_is_in_it(published: Path, tmp_path: Path) -> None:
+    show, out = _built(published, tmp_path)
+    music = tmp_path / "music"
+    shutil.move(out / "episodes", music)
+    (music / "album-track.mp3").write_bytes(b"a song")
+    (out / "episodes").symlink_to(music)
+    (show / "01-ep.md").write_text((show / "01-ep.md").read_text().replace("Hello there.",
+                                                                          "Hello again."))
+    result = rtr("build", "--out", "out", "--jobs", "1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (music / "album-track.mp3").read_bytes() == b"a song"
+
+
+def test_a_failed_build_after_a_title_change_publishes_nothing(published: Path,
+                                                               tmp_path: Path) -> None:
+    """The cover is drawn for the new title, then encoding fails (an ffmpeg that writes
+    nothing): cover.jpg, the page, the feed and episodes/ are exactly as before."""
+    show, out = _built(published, tmp_path)
+    _retitle(show)
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "ffmpeg").write_text("#!/bin/sh\nexit 0\n")
+    (fake / "ffmpeg").chmod(0o755)
+    result = rtr("build", "--out", "out", "--jobs", "1", cwd=tmp_path,
+                 env={"PATH": f"{fake}:{os.environ['PATH']}"})
+    assert result.returncode == 1 and "wrote no MP3" in result.stderr, result.stderr
+    assert published_files(out) == published_files(published)
+    again = rtr("build", "--out", "out", "--jobs", "1", cwd=tmp_path)  # the real ffmpeg
+    assert again.returncode == 0, again.stderr
+    assert (out / "cover.jpg").read_bytes() != (published / "cover.jpg").read_bytes()
+
+
+def test_a_full_disk_after_a_title_change_publishes_nothing(published: Path,
+                                                            tmp_path: Path) -> None:
+    show = shutil.copytree(BASE, tmp_path / "scripts")
+    _retitle(show)
+    used = sum(p.stat().st_size for p in published.rglob("*") if p.is_file())
+    with tmpfs(tmp_path / "small", f"{used // 1024 + 200}k") as small:
+        out = shutil.copytree(published, small / "out")
+        result = rtr("build", "--out", str(out), "--jobs", "1", cwd=tmp_path)
+        _assert_environment_error(result, "the disk is full")
+        assert published_files(out) == published_files(published)
+
+
+def test_sigterm_after_a_title_change_publishes_nothing(published: Path, tmp_path: Path) -> None:
+    show, out = _built(published, tmp_path)
+    _retitle(show)
+    (show / "01-ep.md").write_text((show / "01-ep.md").read_text().replace(
+        "Hello there.", "Hello there. " + " ".join(f"Sentence {n}." for n in range(30))))
+    log = tmp_path / "fake.log"
+    env = {**os.environ, "PYTHONPATH": str(REPO), "FAKE_ENGINE_LOG": str(log),
+           "FAKE_ENGINE_DELAY": "1"}
+    process = subprocess.Popen([sys.executable, "-m", "rtr_audio", "build", "--out", "out",
+                                "--jobs", "1", "--engine", "tests.fake_engine:FakeEngine"],
+                               cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+    staged = out / ".cache" / "publish" / "cover.jpg"
+    deadline = time.monotonic() + 60
+    while not staged.exists() and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    assert staged.exists(), "the new cover was never drawn"
+    process.send_signal(signal.SIGTERM)
+    _out, err = process.communicate(timeout=30)
+    assert process.returncode == 143, err
+    assert err.splitlines() == ["interrupted by SIGTERM: nothing half-built was published; "
+                                "run it again to finish"]
+    assert published_files(out) == published_files(published)
+    assert not [p for p in out.rglob("*.tmp") if ".cache" not in p.parts]
+
+
+def _damage(path: Path, at: int = 2000) -> None:
+    """Overwrite bytes in place: same size, other content."""
+    data = bytearray(path.read_bytes())
+    data[at:at + 64] = bytes(64)
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("damage", ["state-not-utf8", "state-a-list", "state-wrong-types",
+                                    "record-not-utf8", "record-hostile-paths"])
+def test_a_damaged_cache_record_is_a_missing_one(damage: str, published: Path,
+                                                 tmp_path: Path) -> None:
+    show, out = _built(published, tmp_path)
+    (out / "episodes" / "mine.mp3").write_bytes(b"mine")
+    (tmp_path / "precious.txt").write_text("keep me\n")
+    cache = out / ".cache"
+    {
+        "state-not-utf8": lambda: (cache / "state.json").write_bytes(b'{"format": 1, \xff\xfe}'),
+        "state-a-list": lambda: (cache / "state.json").write_text("[]"),
+        "state-wrong-types": lambda: (cache / "state.json").write_text(
+            '{"format": 1, "episodes": {"ep": [1]}, "dates": {"ep": 5}, "feed_built": 7,'
+            ' "cover": []}'),
+        "record-not-utf8": lambda: (cache / "published.json").write_bytes(b"\xff\xfe[]"),
+        "record-hostile-paths": lambda: (cache / "published.json").write_text(
+            '{"format": 1, "files": {"../precious.txt": {"size": 8, "mtime_ns": 1, "sha256": '
+            '"x"}, "/etc/hostname": {"size": 1, "mtime_ns": 1, "sha256": "x"}, '
+            '"episodes/mine.mp3": {"size": 4, "mtime_ns": 1, "sha256": "x"}}}'),
+    }[damage]()
+    _retitle(show)  # something to publish
+    result = rtr("build", "--out", "out", "--jobs", "1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "precious.txt").read_text() == "keep me\n"
+    if damage != "record-hostile-paths":  # that record claims mine.mp3: it is removed as ours
+        assert (out / "episodes" / "mine.mp3").read_bytes() == b"mine"
+    again = rtr("build", "--out", "out", "--jobs", "1", cwd=tmp_path)
+    assert again.returncode == 0 and again.stdout.startswith("Up to date"), again.stdout
+
+
+@pytest.mark.parametrize("victim", ["mp3", "cover", "vtt"])
+def test_a_damaged_published_file_of_the_same_size_is_repaired(victim: str, published: Path,
+                                                                tmp_path: Path) -> None:
+    _show, out = _built(published, tmp_path)
+    name = {"mp3": next(n for n in published_files(published) if n.endswith(".mp3")),
+            "cover": "cover.jpg",
+            "vtt": next(n for n in published_files(published) if n.endswith(".vtt"))}[victim]
+    _damage(out / name, at=20 if victim == "vtt" else 2000)
+    assert (out / name).read_bytes() != (published / name).read_bytes()
+    result = rtr("build", "--out", "out", "--jobs", "1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert published_files(out) == published_files(published)
+
+
+def test_a_truncated_cached_id3_cover_is_drawn_again(published: Path, tmp_path: Path) -> None:
+    from mutagen.id3 import ID3
+    from PIL import Image
+
+    show, out = _built(published, tmp_path)
+    id3 = out / ".cache" / "cover-id3.jpg"
+    id3.write_bytes(id3.read_bytes()[:3000])
+    (show / "01-ep.md").write_text((show / "01-ep.md").read_text().replace("Hello there.",
+                                                                          "Hello again."))
+    result = rtr("build", "--out", "out", "--jobs", "1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    [mp3] = set((out / "episodes").glob("*.mp3")) - {out / n for n in published_files(published)}
+    [art] = ID3(mp3).getall("APIC")
+    with Image.open(io.BytesIO(art.data)) as image:
+        image.load()  # whole: a truncated JPEG raises here
+        assert image.size == (1400, 1400)

@@ -43,6 +43,8 @@ def retire(paths: Layout, named: set[str], state: BuildState, now: dt.datetime,
         name = paths.episode_name(path)
         if name is None or name in named or not path.is_file():
             continue
+        if not _published_here(name, state):
+            continue  # named like ours, but no feed of ours ever named it: the writer's
         until = (state.dropped(name, now) or now) + keep
         if until <= now:
             path.unlink(missing_ok=True)
@@ -92,8 +94,8 @@ def clean(out: Path, now: dt.datetime, default_keep: dt.timedelta, lock_file: Pa
     if kept:  # only what the kept files need: when they were dropped, and the dates
         for folder in (paths.episodes, paths.cache):
             for child in sorted(folder.iterdir()):
-                theirs = folder == paths.episodes and paths.episode_name(child) is None
-                if child not in spared and child != lock_file and not theirs:
+                writers = folder == paths.episodes and paths.episode_name(child) is None
+                if child not in spared and child != lock_file and not writers:
                     _remove(child, lock_file)
         state.episodes, state.feed_built, state.cover = {}, None, None
         state.save()
@@ -103,6 +105,14 @@ def clean(out: Path, now: dt.datetime, default_keep: dt.timedelta, lock_file: Pa
     theirs = sorted(str(p.relative_to(out)) for p in out.rglob("*")
                     if not p.is_dir() and paths.cache not in p.parents and p not in kept)
     return Cleaned(removed, episodes, max(kept.values(), default=None), theirs)
+
+
+def _published_here(name: str, state: BuildState) -> bool:
+    """Whether a feed of ours named ``name`` (by the build state or the published record);
+    in a folder with neither (an earlier version's output), our naming is taken as ours."""
+    if name in state.files or name in state.record.files:
+        return True
+    return not state.files and not state.record.found
 
 
 def _ours(paths: Layout, child: Path) -> bool:
