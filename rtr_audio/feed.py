@@ -117,7 +117,7 @@ def _channel(fg: FeedGenerator, show: ShowSettings, base: str, last_build: dt.da
     fg.generator(f"rtr-audio {__version__}")
     fg.image(url=cover, title=xml_text(show.title), link=show.website or base)
     _itunes_channel(fg, show, cover)
-    rtr: RtrFeedExtension = fg.rtr  # type: ignore[attr-defined]
+    rtr: RtrFeedExtension = fg.rtr
     rtr.explicit = show.explicit
     rtr.guid = show.guid or podcast_guid(normalise_base_url(show.base_url) + FEED_NAME)
     rtr.locked_owner = show.owner_email
@@ -126,7 +126,7 @@ def _channel(fg: FeedGenerator, show: ShowSettings, base: str, last_build: dt.da
 
 
 def _itunes_channel(fg: FeedGenerator, show: ShowSettings, cover: str) -> None:
-    podcast: Any = fg.podcast  # type: ignore[attr-defined]
+    podcast: Any = fg.podcast
     podcast.itunes_author(xml_text(show.author))
     if show.owner_email:
         podcast.itunes_owner(name=xml_text(show.owner_name or show.author), email=show.owner_email)
@@ -151,7 +151,7 @@ def _item(fg: FeedGenerator, show: ShowSettings, base: str, episode: BuiltEpisod
     entry.content(notes_html(notes))  # lxml escapes the HTML once more: valid content:encoded
     entry.enclosure(base + files.audio, str(episode.audio_bytes), "audio/mpeg")
     entry.pubDate(episode.published)
-    podcast: Any = entry.podcast  # type: ignore[attr-defined]
+    podcast: Any = entry.podcast
     podcast.itunes_title(title)
     podcast.itunes_duration(str(round(episode.duration)))
     if script.episode:  # Apple and gPodder ignore 0; feedgen would drop it anyway
@@ -160,7 +160,7 @@ def _item(fg: FeedGenerator, show: ShowSettings, base: str, episode: BuiltEpisod
         podcast.itunes_season(script.season)
     podcast.itunes_episode_type(script.type)
     podcast.itunes_image(base + COVER_NAME)
-    rtr: RtrEntryExtension = entry.rtr  # type: ignore[attr-defined]
+    rtr: RtrEntryExtension = entry.rtr
     rtr.explicit = show.explicit
     rtr.transcripts = [(base + getattr(files, kind), mime) for kind, mime in TRANSCRIPT_TYPES]
     rtr.language = show.language

@@ -7,7 +7,14 @@ import sys
 from collections.abc import Iterator
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from rtr_audio.errors import printable
 
@@ -16,7 +23,7 @@ class RichReporter:
     def __init__(self, progress: Progress, console: Console):
         self.progress = progress
         self.console = console
-        self.task: int | None = None
+        self.task: TaskID | None = None
 
     def stage(self, name: str, total: int) -> None:
         if self.task is not None:

@@ -329,7 +329,7 @@ def parse_parts(text: str, path: Path, line: int) -> tuple[list[Part], list[Prob
             continue
         _add_speech(parts, text[position:match.start()], line)
         if directive is not None:
-            parts.append(directive)  # type: ignore[arg-type]
+            parts.append(directive)
         position = match.end()
     _add_speech(parts, text[position:], line)
     return parts, problems

@@ -30,10 +30,11 @@ from pathlib import Path
 
 from rtr_audio.errors import Problem, cut
 from rtr_audio.files import read_text
-from rtr_audio.normalize import normalize
+from rtr_audio.normalize import normalize, vocab
 from rtr_audio.normalize.cardinal import number_words, year_words
 from rtr_audio.normalize.ordinal import ordinal_words
 from rtr_audio.normalize.rules import WINDOW as _WINDOW
+from rtr_audio.normalize.rules import alternation, is_midsentence, starts_sentence
 from rtr_audio.normalize.tidy import SLOT_BASE as _SLOT_BASE
 
 __all__ = [
@@ -163,22 +164,22 @@ def to_spoken(text: str, language: str = "en-us") -> str:
 
 # --------------------------------------------------------------------------- sentences
 
-# Abbreviations whose period never ends a sentence before a capitalised word (titles, Latin).
-_NEVER_FINAL = frozenset(
-    _word_list("dr mr mrs ms prof st mt e.g i.e vs cf approx a.k.a u.s u.k e.u ph.d jr sr")
-)
+# Titles: their period never ends a sentence before a capitalised word ("Dr. Evil").
+_NEVER_FINAL = frozenset(_word_list("dr mr mrs ms prof st mt"))
 # "at 7 a.m. Monday", "10 a.m. PST": a time's "a.m." before a day, month or time zone does
 # not end the sentence.
-_BEFORE_DATES = frozenset(_word_list("a.m p.m"))
+# Weekday abbreviations ("Tues. 4th Feb.", "Sat. March 3") go on to their date too.
+_WEEKDAYS = frozenset(_word_list("mon tue tues wed thu thur thurs fri sat sun"))
+_BEFORE_DATES = frozenset(_word_list("a.m p.m")) | _WEEKDAYS
 _DATE_WORD = re.compile(
     r"(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?\b|(?:January|February|March|"
     r"April|May|June|July|August|September|October|November|December)\b"
-    r"|[ECMP][SD]T\b|GMT\b|UTC\b|BST\b|CES?T\b"
+    rf"|(?:{alternation(list(vocab.words('time_zones')))})\b"  # the zones ``time`` reads
 )
 # Abbreviations that precede numbers: "Nov. 20", "No. 5", "p. 12", "vol. 2".
 _BEFORE_NUMBERS = frozenset(
-    _word_list("jan feb mar apr jun jul aug sep sept oct nov dec no nos p pp vol ch fig")
-)
+    _word_list("jan feb mar apr jun jul aug sep sept oct nov dec no nos p pp vol ch fig tel")
+) | _WEEKDAYS
 _SENTENCE_NEXT = re.compile(r"\s+[\"'“‘(\[]*(\S)")
 _CANDIDATE_END = re.compile(r"(?:[.!?]+|…)[\"'”’)\]]*(?=\s)")
 
@@ -199,6 +200,8 @@ def _is_sentence_end(text: str, m: re.Match[str]) -> bool:
     token = word.group(1).lstrip("\"'“‘([").lower()
     if token in _NEVER_FINAL or (first.isdigit() and token in _BEFORE_NUMBERS):
         return False
+    if is_midsentence(word.group(1).lstrip("\"'“‘([")):  # "the U.S. Army" / "U.S. Then"
+        return starts_sentence(text[following.start(1) : following.start(1) + _WINDOW].split()[0])
     if token in _BEFORE_DATES and _DATE_WORD.match(text, following.start(1)):
         return False
     return not re.fullmatch(r"[A-Z]", word.group(1).lstrip("\"'“‘(["))  # "J. K. Rowling"

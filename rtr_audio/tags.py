@@ -109,7 +109,7 @@ def chapter_frames(chapters: Sequence[Chapter], duration: float) -> list[CHAP | 
     ]
     if frames:
         frames.append(CTOC(element_id=TOC_ID, flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
-                           child_element_ids=[f.element_id for f in frames],
+                           child_element_ids=[f"chp{index}" for index in range(len(spans))],
                            sub_frames=[TIT2(encoding=Encoding.UTF8, text=["Chapters"])]))
     return frames
 

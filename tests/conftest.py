@@ -66,3 +66,14 @@ def built_mini(tmp_path_factory) -> Path:
     result = run_cli("build", "--scripts", str(scripts), "--out", str(out))
     assert result.returncode == 0, result.stderr
     return out
+
+
+# Fixtures that synthesise and encode a whole show: a test using one belongs to the slow tier
+# whether or not it says so, so `make test-fast` never builds audio by accident.
+BUILDING_FIXTURES = frozenset({"built_mini"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if BUILDING_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

@@ -27,7 +27,8 @@ from lxml import etree
 
 from tests.conftest import build_lock_held
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and sessions")
+pytestmark = [pytest.mark.slow,  # real builds, killed and rerun
+              pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and sessions")]
 
 REPO = Path(__file__).resolve().parent.parent
 ENGINE = "tests.fake_engine:FakeEngine"

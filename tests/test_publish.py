@@ -117,6 +117,7 @@ def assert_published(remote_root: Path, out: Path) -> None:
 
 # ---- the local backend -----------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_local_publish_then_nothing_to_do(show_a: Path, tmp_path: Path):
     env = rclone_env(tmp_path)
     dest = tmp_path / "site"
@@ -137,6 +138,7 @@ def test_local_publish_then_nothing_to_do(show_a: Path, tmp_path: Path):
     assert second.stdout.count("nothing changed") == 4  # phases 1-3, and the summary
 
 
+@pytest.mark.slow
 def test_new_version_replaces_old_after_feed(show_a: Path, show_b: Path, tmp_path: Path):
     env = rclone_env(tmp_path)
     dest = tmp_path / "site"
@@ -162,6 +164,7 @@ def test_new_version_replaces_old_after_feed(show_a: Path, show_b: Path, tmp_pat
     assert_published(dest, show_b)
 
 
+@pytest.mark.slow
 def test_dry_run_lists_and_changes_nothing(show_a: Path, tmp_path: Path):
     env = rclone_env(tmp_path)
     dest = tmp_path / "site"
@@ -174,6 +177,7 @@ def test_dry_run_lists_and_changes_nothing(show_a: Path, tmp_path: Path):
     assert not (show_a / ".cache" / "publish.json").exists()
 
 
+@pytest.mark.slow
 def test_grace_period_keeps_unnamed_files_then_removes_them(show_a: Path, show_b: Path,
                                                              tmp_path: Path):
     dest = tmp_path / "site"
@@ -197,6 +201,7 @@ def test_grace_period_keeps_unnamed_files_then_removes_them(show_a: Path, show_b
     assert_published(dest, show_b)
 
 
+@pytest.mark.slow
 def test_damaged_record_is_read_as_missing(show_a: Path, tmp_path: Path):
     env = rclone_env(tmp_path)
     dest = tmp_path / "site"
@@ -215,6 +220,7 @@ def test_damaged_record_is_read_as_missing(show_a: Path, tmp_path: Path):
         assert pub.load_record(record, str(dest)).uploaded == {}  # rewritten, readable
 
 
+@pytest.mark.slow
 def test_errors_are_one_line_and_exit_1(show_a: Path, tmp_path: Path):
     env = rclone_env(tmp_path)
     bad = publish_cli(show_a, "nosuchremote:show", env)
@@ -241,6 +247,7 @@ def test_errors_are_one_line_and_exit_1(show_a: Path, tmp_path: Path):
     assert no_dest.returncode == 1 and "no destination: give DEST" in no_dest.stderr
 
 
+@pytest.mark.slow
 def test_warns_when_feed_urls_are_not_under_its_base_url(show_a: Path):
     feed = show_a / "feed.xml"
     text = feed.read_text()
@@ -257,6 +264,7 @@ def test_warns_when_feed_urls_are_not_under_its_base_url(show_a: Path):
     assert any("only this computer can reach" in w for w in show.warnings)
 
 
+@pytest.mark.slow
 def test_feed_naming_a_missing_file_is_refused(show_a: Path, tmp_path: Path):
     victim = next((show_a / "episodes").glob("second.*.vtt"))
     victim.unlink()
@@ -268,6 +276,7 @@ def test_feed_naming_a_missing_file_is_refused(show_a: Path, tmp_path: Path):
     assert not (tmp_path / "site").exists()
 
 
+@pytest.mark.slow
 def test_destination_and_grace_period_from_show_yml(show_a: Path, show_b: Path,
                                                     tmp_path: Path):
     """`publish_to` names DEST; without `keep_previous` the 7-day default keeps the old
@@ -335,6 +344,7 @@ def _dump_requests(log: str) -> list[tuple[str, dict[str, str]]]:
     return requests
 
 
+@pytest.mark.slow
 def test_webdav_with_password(show_a: Path, show_b: Path, tmp_path: Path):
     root = tmp_path / "dav-root"
     root.mkdir()
@@ -395,6 +405,7 @@ def test_webdav_with_password(show_a: Path, show_b: Path, tmp_path: Path):
 
 # ---- SFTP on OpenSSH's sshd ------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_sftp_on_openssh(show_a: Path, show_b: Path, tmp_path: Path):
     with sshd(tmp_path) as options:
         env = rclone_env(tmp_path, pubssh=options)
@@ -419,6 +430,7 @@ def test_sftp_on_openssh(show_a: Path, show_b: Path, tmp_path: Path):
 
 # ---- S3-compatible storage (moto's S3 server) ------------------------------------------------
 
+@pytest.mark.slow
 def test_s3_compatible_with_headers(show_a: Path, show_b: Path, tmp_path: Path):
     with s3_server(tmp_path) as options:
         env = rclone_env(tmp_path, pubs3=options)
@@ -517,12 +529,14 @@ def kill_trials(dest: str, root: Path, env: dict[str, str], builds: list[Path], 
     return landed
 
 
+@pytest.mark.slow
 def test_killed_publish_local(show_a: Path, show_b: Path, tmp_path: Path):
     dest = tmp_path / "site"
     kill_trials(str(dest), dest, rclone_env(tmp_path), [show_a, show_b], tmp_path,
                 KILL_TRIALS, seed=16)
 
 
+@pytest.mark.slow
 def test_killed_publish_webdav(show_a: Path, show_b: Path, tmp_path: Path):
     """WebDAV: no hashes (the record and modification times decide) and a feed replaced by
     delete-then-move."""

@@ -70,6 +70,7 @@ def feed_entries(out: Path) -> list[dict]:
 
 # --- point 1: scheduled release -------------------------------------------------------------
 
+@pytest.mark.slow  # builds the mini show
 def test_an_episode_due_tomorrow_is_left_out_until_the_clock_passes_its_date(show):
     scripts, out = show
     tomorrow = (NOW + dt.timedelta(days=1)).date()
@@ -102,6 +103,7 @@ def test_an_episode_due_tomorrow_is_left_out_until_the_clock_passes_its_date(sho
     assert "Soon" in (out / "index.html").read_text()
 
 
+@pytest.mark.slow  # builds the mini show
 def test_a_date_time_with_a_zone_is_that_instant_and_one_without_is_refused(show):
     scripts, out = show
     set_front_matter(scripts / "02-second.md", "date", "2026-12-04T07:30:00+01:00")
@@ -119,6 +121,7 @@ def test_a_date_time_with_a_zone_is_that_instant_and_one_without_is_refused(show
 
 # --- point 2: order -------------------------------------------------------------------------
 
+@pytest.mark.slow  # builds the mini show
 def test_episodes_sharing_a_date_or_without_one_get_distinct_times_in_episode_order(show):
     scripts, out = show
     for script in scripts.glob("*.md"):
@@ -157,6 +160,7 @@ def duplicate_guid(scripts: Path) -> tuple[Path, int]:
     (long_notes, "show notes are 4,049 bytes; Apple's limit is 4,000"),
     (duplicate_guid, "guid `rtr-episode-one` is also the guid of "),
 ], ids=["notes over 4,000 bytes", "duplicate guid"])
+@pytest.mark.slow  # builds the mini show
 def test_bad_inputs_are_refused_by_check_and_build_with_one_line(show, damage, message):
     scripts, out = show
     before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.rglob("*") if p.is_file()}
@@ -180,6 +184,7 @@ def status(port: int, name: str) -> int:
         return exc.code
 
 
+@pytest.mark.slow  # builds the mini show
 def test_the_previous_mp3_answers_200_through_serve_until_the_grace_is_over(show):
     scripts, out = show
     old = re.findall(r'url="[^"]*/(episodes/first[^"]+[.]mp3)"', (out / "feed.xml").read_text())
@@ -203,6 +208,7 @@ def test_the_previous_mp3_answers_200_through_serve_until_the_grace_is_over(show
     assert old[0] not in json.loads((out / ".cache" / "state.json").read_text())["files"]
 
 
+@pytest.mark.slow  # builds the mini show
 def test_a_damaged_state_keeps_files_longer_never_shorter_and_spares_what_is_not_ours(show):
     scripts, out = show
     orphan = out / "episodes" / "first.0123abcd.mp3"  # ours by its name, but in no record

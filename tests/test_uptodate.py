@@ -16,6 +16,8 @@ import pytest
 from rtr_audio import uptodate
 from tests.conftest import REPO, run_cli
 
+pytestmark = pytest.mark.slow  # every test builds the mini show with espeak-ng first
+
 SUMMARY = "clips rendered 0, reused 10; episodes mastered 0"  # the mini show: 10 clips
 
 

@@ -18,6 +18,7 @@ from rtr_audio.normalize.rules import (
     keep_case,
     period_if_final,
     spell,
+    starts_sentence,
     sub,
     word_after,
     word_before,
@@ -73,12 +74,28 @@ def _abbreviations(text: str) -> str:
     return _pattern().sub(_expand, text)
 
 
+def _initial(m: re.Match[str]) -> str:
+    """An initial before a name ("C. S. Lewis", "Peter A. Levine") has no full stop: the
+    engine would pause inside the name. A lone "A" is joined to the name, as ``spell`` does,
+    so that it is the letter and not the article. Before a sentence starter it is a stop."""
+    if starts_sentence(word_after(m.string, m.end() - 1)):
+        return m.group()
+    return f"{m.group(1)}-" if m.group(1) == "A" else f"{m.group(1)} "
+
+
 STEPS = (
     sub(r"\b(Dr|St)\b\.?(?=\s|,|$)", _title_or_place),
     _abbreviations,
     sub(r"(?<![\w.])([ap])\.m\.(?=\s|$)", lambda m: spell(m.group(1).upper() + "M")
         + period_if_final(m), re.IGNORECASE),
     sub(r"\bNo\.\s?(?=\d)|#(?=\d)", "number "),
+    # "p. 45", "pp. 12-15": only before a number, so the initial in "P. Levine" stays a letter.
+    sub(r"(?<![\w.])(p)(p?)\.\s?(?=\d)", lambda m: "pages " if m.group(2) else "page "),
+    # Dotted initialisms not in the table ("U.N.", "M.D.", "J.K."): always letters, never a
+    # word ("U.N." is not "un"), the last period a full stop only where the sentence ends.
+    sub(r"(?<![\w.])((?:[A-Z]\.){2,})(?!\w)",
+        lambda m: spell(m.group(1).replace(".", "")) + period_if_final(m)),
     # Initials "C. S. Lewis" → "C S Lewis": a period after a lone capital is not a stop.
     sub(r"\b([A-Z])\.(?=\s?[A-Z]\b)", r"\1"),
+    sub(r"(?<![\w.])([A-HJ-Z])\.\s+(?=[A-Z][a-z]|[a-z])", _initial),
 )

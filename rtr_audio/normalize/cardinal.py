@@ -4,7 +4,8 @@ Also the number words every other class builds on (``number_words``, ``digits_wo
 ``year_words``). Reading follows NeMo-text-processing's English grammars: the final group of a
 cardinal takes "and" after "hundred"/"thousand" ("one hundred and five"). Unlike NeMo, a plain
 "13000" is an amount (thirteen thousand): narration writes counts that way; codes are read as
-digits by context (``telephone``, ``serial``). Over 15 digits without separators: digits.
+digits by context (``telephone``, ``serial``). A bare run of ten digits or more without
+separators is digits (a phone or account number); in money and measures, over 15.
 """
 
 from __future__ import annotations
@@ -116,8 +117,17 @@ def number_token_words(token: str, use_and: bool = True) -> str:
     return whole_words(whole, use_and)
 
 
+# A bare count of ten digits or more, written without separators, is a phone or account
+# number ("iCall: 9152987821"): nobody writes "nine billion…" that way in prose. Amounts of
+# money and measures keep their reading (``money``, ``measure`` call ``number_token_words``).
+PLAIN_DIGITS_FROM = 10
+
+
 def _number(m: re.Match[str]) -> str:
-    return number_token_words(m.group())
+    token = m.group()
+    if token.isdigit() and len(token) >= PLAIN_DIGITS_FROM:
+        return digits_words(token)
+    return number_token_words(token)
 
 
 SIGN_STEPS = (sub(r"(?<![\w.,)])[-−](?=\.?\d)", "minus "),)

@@ -14,7 +14,7 @@ from functools import cache
 from rtr_audio.normalize import vocab
 from rtr_audio.normalize.cardinal import number_words, plural_words, year_words
 from rtr_audio.normalize.ordinal import ordinal_words
-from rtr_audio.normalize.rules import Step, alternation, period_if_final, sub
+from rtr_audio.normalize.rules import Step, alternation, period_if_final, sub, word_before
 
 # Languages that write the day first in numeric dates (15/01/2020).
 DAY_FIRST = frozenset({"en-gb", "en-au", "en-nz", "en-ie", "en-in", "en-za", "fr", "de", "es"})
@@ -82,6 +82,20 @@ def _named(m: re.Match[str]) -> str:
     return date_words(month, int(m.group("day")), year) or m.group()
 
 
+# Words before a month on its own ("in Sept.", "since Feb.", "from Jan. to Mar."): after them
+# an abbreviation with a period is the month, not a name ("I met Jan.").
+_BEFORE_MONTH = frozenset({"in", "since", "until", "till", "by", "from", "to", "of", "early",
+                           "late", "mid", "before", "after", "through", "during", "this", "last",
+                           "next", "and", "or"})
+
+
+def _lone_month(m: re.Match[str]) -> str:
+    before, _ = word_before(m.string, m.start())
+    if before.lower() not in _BEFORE_MONTH:
+        return m.group()
+    return month_name(month_by_name()[m.group(1).lower()]) + period_if_final(m)
+
+
 def _decade(m: re.Match[str]) -> str:
     digits = m.group(1)
     words = year_words(int(digits)) if len(digits) == 4 else number_words(int(digits))
@@ -136,3 +150,11 @@ def steps(day_first: bool) -> tuple[Step, ...]:
         sub(r"(?<![\w.])'?(\d0)'?s\b", _decade),
         sub(r"(?<![\w.])([1-4])Q(\d{2})\b", _quarter),
     )
+
+
+@cache
+def lone_month_steps() -> tuple[Step, ...]:
+    """"in Sept.", "from Jan. to Mar.": a month's abbreviation with its period and no day,
+    after a word that introduces a time (run on every sentence: there are no digits)."""
+    shortened = alternation([k for k in month_by_name() if len(k) <= 4 and k != "may"])
+    return (sub(rf"(?<![\w.])((?i:{shortened}))\.(?=[\s,;:)]|$)", _lone_month),)

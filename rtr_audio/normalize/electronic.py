@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 
+from rtr_audio.normalize import vocab
 from rtr_audio.normalize.cardinal import digits_words
-from rtr_audio.normalize.rules import spell, sub
+from rtr_audio.normalize.rules import alternation, spell, sub
 
 _NAMED = {".": "dot", "-": "dash", "_": "underscore", "/": "slash", "&": "ampersand",
           "+": "plus", ":": "colon", "~": "tilde", "=": "equals", "?": "question mark",
@@ -60,10 +61,16 @@ def _url(m: re.Match[str]) -> str:
 
 
 _TAIL = r"(?=[.,;:!?)]*(?:\s|$))"
+# A bare domain: names joined by dots, ending in a top-level domain of ``data/domains.txt``
+# ("mind.org.uk", "988lifeline.org", "BeyondBlue.org.au"), then perhaps a path.
+_DOMAIN = (rf"(?<![\w.@/-])[A-Za-z0-9][\w-]*(?:\.[A-Za-z0-9][\w-]*)*"
+           rf"\.(?:{alternation(list(vocab.words('domains')))})\b(?![.-]\w)")
+# The pipeline runs this class only where this is found.
+TRIGGER = re.compile(rf"@|://|www\.|{_DOMAIN}", re.IGNORECASE)
 STEPS = (
     sub(r"(?<![\w.+&-])([\w.+&-]+)@([\w-]+(?:\.[\w-]+)+(?:/[\w./-]*)?)", _email),
     sub(rf"\b(?:https?|file)://\S+?{_TAIL}", _url, re.IGNORECASE),
     sub(rf"(?<![\w.@])www\.\S+?{_TAIL}", _url, re.IGNORECASE),
-    # "example.com/help": a bare domain with a path or a common top-level domain.
-    sub(rf"(?<![\w.@/-])[a-z][\w-]*\.(?:com|org|net|edu|gov|io)(?:/\S*?)?{_TAIL}", _url),
+    # "example.com/help", "mind.org.uk": a bare domain, perhaps with a path.
+    sub(rf"{_DOMAIN}(?:/\S*?)?{_TAIL}", _url),
 )

@@ -63,7 +63,7 @@ def _pronounceable(lower: str) -> bool:
 
 # An all-caps word, or all-caps parts joined by hyphens ("C-PTSD"), with an optional plural.
 _CAPS_TOKEN = re.compile(
-    r"(?<![\w-])(?<!\w['’])([A-Z]{1,10}(?:-[A-Z]{1,10})*)(s|['’]s)?(?!['’]?[\w-])")
+    r"(?<![\w-])(?<!\w['’])([A-Z]{1,10}(?:-[A-Z]{1,10})*)(s|['’]s)?(?!['’]?\w|-[A-Z])")
 
 
 def _units(part: str) -> list[str]:

@@ -94,7 +94,28 @@ def _per(m: re.Match[str]) -> str:
     return f"{m.group(1)} per {per_unit(m.group(2))}"
 
 
+_SCALE_LETTERS = {"k": "thousand", "m": "million", "mn": "million", "b": "billion",
+                  "bn": "billion"}
+# Words ending in "s" that do not count anything: "5m across" is a length.
+_NOT_COUNTED = frozenset({"across", "towards", "upwards", "downwards", "backwards", "forwards",
+                          "sideways", "always", "is", "was", "has", "does", "as", "us", "thus",
+                          "this", "his", "its", "yes", "plus", "less", "unless", "minus"})
+_COUNTED = frozenset({"people", "children", "men", "women", "adults"})
+
+
+def _scale(m: re.Match[str]) -> str:
+    """"2.5m people" is two and a half million people, "10k steps" ten thousand steps: a scale
+    letter before a counted plural; before anything else it is a unit ("2m tall")."""
+    noun = m.group("noun")
+    if noun in _COUNTED or (noun.endswith("s") and not noun.endswith("ss")
+                            and noun not in _NOT_COUNTED):
+        scale = _SCALE_LETTERS[m.group("scale").lower()]
+        return f"{number_token_words(m.group('number'))} {scale}"
+    return m.group()
+
+
 STEPS = (
+    sub(rf"(?P<number>{NUMBER})(?P<scale>[kK]|[mM]n?|[bB]n?)(?=\s+(?P<noun>[a-z]+)\b)", _scale),
     _measure_step,
     # "6 breaths/min", "12/kg": a count, a slash and a known unit.
     sub(r"(?<![\w/])(\d+(?:\s[a-z]+)?)/([A-Za-z]{1,4})\b(?!/)",

@@ -41,7 +41,7 @@ from rtr_audio.normalize.rules import Step
 _DIGIT = re.compile(r"\d")
 _TRIGGERS: dict[str, re.Pattern[str] | None] = {
     "always": None,
-    "electronic": re.compile(r"@|://|www\.|\w\.(?:com|org|net|edu|gov|io)\b", re.IGNORECASE),
+    "electronic": electronic.TRIGGER,
     "date": re.compile(r"\d|[–—-]"),
     "digits": _DIGIT,
     "symbols": re.compile(r"[&%+=*@$€£¥₩#/-]"),
@@ -65,6 +65,7 @@ def stages(language: str = "en-us") -> tuple[tuple[re.Pattern[str] | None, tuple
         ("digits", money.STEPS),
         ("digits", range.STEPS),
         ("digits", address.STEPS),
+        ("always", date.lone_month_steps()),  # "in Sept." has no digit
         ("always", abbreviations.STEPS),
         ("roman", roman.STEPS),
         ("digits", measure.STEPS),

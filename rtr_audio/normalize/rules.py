@@ -10,12 +10,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from rtr_audio.normalize import vocab
+
 Step = Callable[[str], str]
 Repl = Callable[[re.Match[str]], str]
 
 # Context looks only this far around a match: enough for a few words.
 WINDOW = 80
-_SENTENCE_FOLLOWS = re.compile(r"\s*$|\s+[\"'“‘(]*[A-Z](?![A-Z])")
+# After the period: closing brackets or quotes ("etc.) Then"), then the end or a new sentence.
+_SENTENCE_FOLLOWS = re.compile(r"[)\]\"'”’]*(?:\s*$|\s+[\"'“‘(]*[A-Z](?![A-Z]))")
 _NEXT_WORD = re.compile(r"\s+[\"'“‘(]*(\S+)")
 _WORD_THEN_SPACE = re.compile(r"(\S+)\s+$")
 
@@ -32,9 +35,41 @@ def ends_sentence(text: str, end: int) -> bool:
     return _SENTENCE_FOLLOWS.match(text, end) is not None
 
 
+def starts_sentence(word: str) -> bool:
+    """Whether ``word`` begins a new sentence after a mid-sentence abbreviation ("Then",
+    "She"; not "Army", nor "in"): capitalised and in ``data/sentence_starters.txt``."""
+    word = word.strip("\"'“‘([")
+    return word[:1].isupper() and word.lower() in vocab.words("sentence_starters")
+
+
+_DOTTED_INITIALISM = re.compile(r"(?:[A-Z]\.)+[A-Z]\.?")  # capitals: "a.m." is a time
+
+
+def is_midsentence(abbreviation: str) -> bool:
+    """Whether an abbreviation usually sits inside a sentence: those of
+    ``data/midsentence_abbreviations.txt`` and every dotted initialism ("U.N.", "M.D.")."""
+    key = abbreviation.lower().removesuffix(".")
+    return key in vocab.words("midsentence_abbreviations") or bool(
+        _DOTTED_INITIALISM.fullmatch(abbreviation))
+
+
+def abbreviation_ends_sentence(abbreviation: str, text: str, end: int) -> bool:
+    """Whether the period of ``abbreviation`` ("U.S.", "e.g.") ending at ``end`` also ends the
+    sentence. One usually inside a sentence (``data/midsentence_abbreviations.txt``) ends it
+    only at the end of the text or before a sentence starter ("the U.S. Army" goes on, "the
+    U.S. Then she…" does not); ``speech.split_sentences`` decides the same way."""
+    if is_midsentence(abbreviation):
+        after = _NEXT_WORD.match(text, end)
+        return not text[end:].strip(" )]\"'”’") or (
+            after is not None and starts_sentence(after.group(1)))
+    return ends_sentence(text, end)
+
+
 def period_if_final(m: re.Match[str]) -> str:
     """"." when the match ends in a period that also ends the sentence, else ""."""
-    return "." if m.group().endswith(".") and ends_sentence(m.string, m.end()) else ""
+    if not m.group().endswith("."):
+        return ""
+    return "." if abbreviation_ends_sentence(m.group(), m.string, m.end()) else ""
 
 
 def word_before(text: str, start: int) -> tuple[str, bool]:

@@ -15,11 +15,6 @@ from rtr_audio.normalize.rules import sub
 SLOT_BASE = 0xF0000
 
 
-def _slash(m: re.Match[str]) -> str:
-    left, right = m.group(1), m.group(2)
-    return f"{left} {right}" if left.lower() == "and" else f"{left} or {right}"
-
-
 def _drop_unpaired(text: str, opening: str, closing: str) -> str:
     """Remove brackets without a partner ("1) breath"), which would only confuse phrasing."""
     chars, stack = list(text), []
@@ -53,8 +48,10 @@ def _keep_speakable(text: str) -> str:
 
 STEPS = (
     sub(r"\s*(?:--+|[—–―]|\s-\s)\s*", ", "),
-    # Anchored at the start of a letter run, so a long run is scanned once (linear).
-    sub(r"(?<![^\W\d_])([^\W\d_]+)/(?=[^\W\d_])([^\W\d_]+)", _slash),
+    # A slash between words is "or", every one of a chain and spaced ones too ("him/her/them",
+    # "he / she"); "and/or" is said "and or".
+    sub(r"(?<![^\W\d_])(?i:and)/(?=(?i:or)\b)", "and "),
+    sub(r"(?<=[^\W\d_]) ?/ ?(?=[^\W\d_])", " or "),
     sub(r"_", " "),
     lambda text: _keep_speakable(text),
     lambda text: " ".join(text.split()),

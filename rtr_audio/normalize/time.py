@@ -82,13 +82,19 @@ def _zones() -> str:
 
 def _time_steps() -> tuple:
     zone = rf"(?:\s?(?P<zone>(?i:{_zones()})|[ecmp]\.s\.t\.?)\b)?"
+    time = r"\d{1,2}(?:[:.]\d{2})?"
     return (
+        # A hyphen between times is "to": "7-9pm", "9:30-11am", "9:00-17:00".
+        sub(rf"(?<![\d:.,-])({time})\s?-\s?(?=(?:{time}\s?[ap]\.?\s?m\b|\d{{1,2}}:\d{{2}}\b))",
+            r"\1 to ", re.IGNORECASE),
         sub(rf"(?<![\d:.,])(?P<h>\d{{1,2}})(?:[:.](?P<m>\d{{2}})(?::(?P<s>\d{{2}}))?)?\s?"
             rf"{_MERIDIEM}{zone}", _clock, re.IGNORECASE),
         sub(rf"(?<![\d:.,])(?P<h>\d{{1,2}}):(?P<m>\d{{1,2}})(?::(?P<s>\d{{2}}))?"
             rf"(?![\d:])(?P<ap>){zone}", _clock_or_ratio),
         # "2pm-5pm", "4 AM - 8:12 PM": a range of times.
-        sub(r"(?<=[AP]-M|[AP] M)\s?[-–—]\s?(?=[a-z])", " to "),
+        # Only before another hour ("five P M", "midnight"): "10 a.m.—we rest" is a pause.
+        sub(rf"(?<=[AP]-M|[AP] M)\s?[-–—]\s?(?=(?:{'|'.join(ONES[1:13])}|midnight|noon)\b)",
+            " to "),
     )
 
 
