@@ -375,7 +375,7 @@ def spoken(script: Path | None, text: str | None, text_file: Path | None, langua
       rtr-audio spoken --text "Call 116 123 at 7 a.m. on Jan. 15"
       rtr-audio spoken --file lines.txt
     """
-    from rtr_audio import spoken as core
+    from rtr_audio import spoken as core  # lazy: see the module's docstring
 
     if sum(x is not None for x in (script, text, text_file)) != 1:
         raise click.UsageError("give exactly one of SCRIPT, --text or --file")
@@ -462,7 +462,7 @@ def clean(out_dir: Path, yes: bool) -> None:
     Example:
       rtr-audio clean -y
     """
-    from rtr_audio.clean import refusal
+    from rtr_audio.clean import refusal  # lazy: see the module's docstring
 
     stop_on_termination()
     if not out_dir.exists() and not out_dir.is_symlink():
@@ -516,8 +516,8 @@ def publish(dest: str | None, out_dir: Path, scripts_dir: Path, dry_run: bool,
       rtr-audio publish s3:my-bucket/podcast
       rtr-audio publish myhost:/var/www/podcast --out audio_out
     """
-    from rtr_audio.publish import PublishOptions, publish_options
-    from rtr_audio.publish import publish as run_publish
+    from rtr_audio.publish import PublishOptions, publish_options  # lazy: see docstring
+    from rtr_audio.publish import publish as run_publish  # lazy: same
 
     options: PublishOptions = publish_options(dest, out_dir, scripts_dir, dry_run)
     summary = run_publish(options, click.echo, lambda line: click.echo(line, err=True))

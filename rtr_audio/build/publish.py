@@ -20,7 +20,7 @@ import shutil
 from pathlib import Path
 
 from rtr_audio import feed, site
-from rtr_audio.build import retention
+from rtr_audio.build.retention import retire
 from rtr_audio.build.state import BuildState
 from rtr_audio.files import atomic_write
 from rtr_audio.layout import COVER, FEED, PAGE, Layout
@@ -40,7 +40,7 @@ def publish_show(project: Project, built: list[BuiltEpisode], out: Path, state: 
     _stage_feed(project, built, paths, state, now)
     for name in [*names, COVER, PAGE, FEED]:  # the feed last: it names all the others
         _move_into_place(paths, state, name)
-    next_removal = retention.retire(paths, set(names), state, now, show.keep_previous)
+    next_removal = retire(paths, set(names), state, now, show.keep_previous)
     record = state.record
     for name in [n for n in record.files if not paths.published(n).is_file()]:
         del record.files[name]  # retired (or removed by hand): no longer published
