@@ -15,6 +15,8 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from anyascii import anyascii
+
 from rtr_audio.errors import Problem, cut
 from rtr_audio.files import MAX_SCRIPT_BYTES, read_text
 from rtr_audio.script.body import (
@@ -84,8 +86,6 @@ def slug_for(path: Path) -> str:
     stem = _ORDER_PREFIX.sub("", path.stem) or path.stem
     # Accents fold to their letters ("ça-va" → "ca-va") rather than vanish; other scripts are
     # transliterated by the same library the normaliser uses.
-    from anyascii import anyascii
-
     slug = re.sub(r"[^a-z0-9]+", "-", anyascii(stem).lower()).strip("-")
     return slug or "episode"
 
