@@ -6,7 +6,7 @@ once (the writer fixes them in one go instead of one per build).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,7 +18,7 @@ from rtr_audio.engines import (
     load_engine,
 )
 from rtr_audio.errors import InputError, Problem
-from rtr_audio.script import Script, duplicate_problems, parse_script, script_paths
+from rtr_audio.script import Script, Speech, duplicate_problems, parse_script, script_paths
 from rtr_audio.settings import ShowSettings, load_settings
 from rtr_audio.speech import Lexicon
 
@@ -104,6 +104,29 @@ def voice_for_engine(script: Script, show: ShowSettings, engine: str) -> str | N
     return None
 
 
+def voice_directives(script: Script) -> dict[str, int]:
+    """Every ``[voice NAME]`` the script speaks in, with the first line spoken in it."""
+    found: dict[str, int] = {}
+    for block in script.blocks:
+        for part in block.parts:
+            if isinstance(part, Speech) and part.delivery.voice:
+                found.setdefault(part.delivery.voice, part.line)
+    return found
+
+
+def _alternate_voices(script: Script, catalog: EngineCatalog, engine: str, rate: int,
+                      problems: list[Problem]) -> tuple[tuple[str, Voice], ...]:
+    """The script's ``[voice NAME]`` voices, checked against ``engine`` (problems at their
+    lines)."""
+    alternates = []
+    for name, line in voice_directives(script).items():
+        try:
+            alternates.append((name, catalog.voice(engine, name, rate)))
+        except UnknownVoice as exc:
+            problems.append(Problem(script.path, line, f"[voice {name}]: {exc}"))
+    return tuple(alternates)
+
+
 def resolve_voices(
     project: Project, catalog: EngineCatalog, engine_override: str | None = None
 ) -> dict[str, Voice]:
@@ -116,6 +139,10 @@ def resolve_voices(
         voice = voice_for_engine(script, show, engine)
         try:
             voices[script.slug] = catalog.voice(engine, voice, script.rate or show.rate)
+            alternates = _alternate_voices(script, catalog, engine, script.rate or show.rate,
+                                           problems)
+            if alternates:
+                voices[script.slug] = replace(voices[script.slug], alternates=alternates)
         except UnknownVoice as exc:
             if script.voice:
                 problems.append(Problem(script.path, script.lines.get("voice"), str(exc)))

@@ -26,8 +26,27 @@ DEFAULT_PAUSE = 2.0
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _ITEM = re.compile(r"^\s{0,3}(?:[-*+•]|\d{1,3}[.)])\s+(.*)$")
-_DIRECTIVE = re.compile(r"\[\s*([A-Za-z]+)\b([^\]\[]*)\](?!\()")
+_DIRECTIVE = re.compile(r"\[\s*(/?)\s*([A-Za-z]+)\b([^\]\[]*)\](?!\()")
+SLOW_SCALE = 0.8  # [slow]: the rate times this (every word about 25 % longer)
 _ORDER_PREFIX = re.compile(r"^\d+[-_ .]+")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """How a stretch of speech is delivered, from the spans and ``[voice]`` around it.
+
+    ``rate`` is a ``[rate N]`` in words per minute (None: the script's rate), ``scale``
+    multiplies the rate (``[slow]``: 0.8), ``soft`` is ``[soft]`` and ``voice`` a
+    ``[voice NAME]`` (None: the episode's voice).
+    """
+
+    rate: int | None = None
+    scale: float = 1.0
+    soft: bool = False
+    voice: str | None = None
+
+
+PLAIN = Delivery()
 
 
 @dataclass(frozen=True)
@@ -36,6 +55,7 @@ class Speech:
 
     text: str
     line: int
+    delivery: Delivery = PLAIN
 
 
 @dataclass(frozen=True)
@@ -209,19 +229,25 @@ def _as_date(value: object) -> dt.date | None:
 
 
 def parse_body(body: str, path: Path, first_line: int) -> tuple[list[Block], list[Problem]]:
-    """Blocks of the Markdown body; ``first_line`` is the file line of the body's first line."""
+    """Blocks of the Markdown body; ``first_line`` is the file line of the body's first line.
+
+    Delivery spans (``[slow]``, ``[rate N]``, ``[soft]``) open and close inside one block; a
+    ``[voice NAME]`` lasts over the following blocks until ``[voice]`` or the next heading.
+    """
     body, problems = _blank_comments(body, path, first_line)
     blocks: list[Block] = []
-    paragraph: list[tuple[int, str]] = []
+    pending: list[tuple[int, str]] = []  # lines of the paragraph or list item being read
+    pending_kind: list[BlockKind] = []
+    state = Markup(path)
 
     def flush() -> None:
-        if paragraph:
-            text = " ".join(t.strip() for _, t in paragraph)
-            parts, part_problems = parse_parts(text, path, paragraph[0][0])
-            problems.extend(part_problems)
+        if pending:
+            kind = pending_kind[0]
+            parts = state.parse_block(pending, problems)
             if parts:
-                blocks.append(Block("paragraph", tuple(parts), paragraph[0][0]))
-            paragraph.clear()
+                blocks.append(Block(kind, tuple(parts), pending[0][0]))
+            pending.clear()
+            pending_kind.clear()
 
     for offset, raw in enumerate(body.split("\n")):
         number = first_line + offset
@@ -231,22 +257,24 @@ def parse_body(body: str, path: Path, first_line: int) -> tuple[list[Block], lis
             continue
         heading = _HEADING.match(line)
         item = _ITEM.match(line)
-        if heading or item:
+        if heading:
             flush()
-            kind: BlockKind = "heading" if heading else "item"
-            text = heading.group(2) if heading else item.group(1)  # type: ignore[union-attr]
-            parts, part_problems = parse_parts(text, path, number)
-            problems.extend(part_problems)
+            state.voice = None  # a heading starts a section in the episode's own voice
+            parts = state.parse_block([(number, heading.group(2))], problems)
             if parts:
-                blocks.append(Block(kind, tuple(parts), number))
-        elif blocks and blocks[-1].kind == "item" and raw[:1].isspace() and not paragraph:
-            # An indented line continues the list item above it.
-            last = blocks.pop()
-            parts, part_problems = parse_parts(f"{last.text} {line.strip()}", path, last.line)
-            problems.extend(part_problems)
-            blocks.append(Block("item", tuple(parts), last.line))
+                blocks.append(Block("heading", tuple(parts), number))
+        elif item:
+            flush()
+            pending.append((number, item.group(1)))
+            pending_kind.append("item")
+        elif pending_kind[:1] == ["item"] and raw[:1].isspace():
+            pending.append((number, line.strip()))  # an indented line continues the item
         else:
-            paragraph.append((number, line))
+            if pending_kind[:1] == ["item"]:
+                flush()
+            if not pending:
+                pending_kind.append("paragraph")
+            pending.append((number, line))
     flush()
     return blocks, problems
 
@@ -274,24 +302,118 @@ def _blank_comments(body: str, path: Path, first_line: int) -> tuple[str, list[P
 
 
 def parse_parts(text: str, path: Path, line: int) -> tuple[list[Part], list[Problem]]:
-    """Split a line of text into speech, ``[pause …]`` and ``[bell]`` parts."""
-    parts: list[Part] = []
+    """Split one line of text into speech, ``[pause …]`` and ``[bell]`` parts (with spans)."""
     problems: list[Problem] = []
-    position = 0
-    for match in _DIRECTIVE.finditer(text):
-        name, argument = match.group(1).lower(), match.group(2).strip()
-        directive = _directive(name, argument, path, line, problems)
-        if directive is _NOT_A_DIRECTIVE:
-            continue
-        _add_speech(parts, text[position:match.start()], line)
-        if directive is not None:
-            parts.append(directive)  # type: ignore[arg-type]
-        position = match.end()
-    _add_speech(parts, text[position:], line)
+    parts = Markup(path).parse_block([(line, text)], problems)
     return parts, problems
 
 
+@dataclass
+class _Open:
+    """A delivery span still open: its tag name, argument and line."""
+
+    name: str
+    argument: str
+    line: int
+
+
+@dataclass
+class Markup:
+    """Reads the directives of a script body, keeping the spans and the voice in force."""
+
+    path: Path
+    voice: str | None = None
+    spans: list[_Open] = field(default_factory=list)
+
+    def parse_block(self, lines: list[tuple[int, str]], problems: list[Problem]) -> list[Part]:
+        """The parts of one block, given as (file line, text) pairs; spans must close in it."""
+        parts: list[Part] = []
+        words: list[tuple[str, int]] = []  # speech so far, with its line, under current spans
+
+        def speak() -> None:
+            text = " ".join(t for t, _ in words)
+            if words:
+                _add_speech(parts, text, words[0][1], self.delivery())
+            words.clear()
+
+        for number, text in lines:
+            position = 0
+            for match in _DIRECTIVE.finditer(text):
+                closing, name = bool(match.group(1)), match.group(2).lower()
+                argument = match.group(3).strip()
+                if not closing and name not in _SPAN_NAMES and name != "voice":
+                    directive = _directive(name, argument, self.path, number, problems)
+                    if directive is _NOT_A_DIRECTIVE:
+                        continue
+                    words.append((text[position:match.start()], number))
+                    speak()
+                    if directive is not None:
+                        parts.append(directive)  # type: ignore[arg-type]
+                else:
+                    words.append((text[position:match.start()], number))
+                    speak()
+                    self._span(closing, name, argument, number, problems)
+                position = match.end()
+            words.append((text[position:], number))
+        speak()
+        for span in self.spans:
+            problems.append(Problem(self.path, span.line, f"unclosed [{span.name}]: close it "
+                                                          f"with [/{span.name}] in the same "
+                                                          "paragraph"))
+        self.spans.clear()
+        return parts
+
+    def delivery(self) -> Delivery:
+        rate, scale, soft = None, 1.0, False
+        for span in self.spans:  # outermost first: an inner [rate N] replaces an outer pace
+            if span.name == "slow":
+                scale *= SLOW_SCALE
+            elif span.name == "rate" and span.argument:
+                rate, scale = int(span.argument), 1.0
+            elif span.name == "soft":
+                soft = True
+        return Delivery(rate=rate, scale=round(scale, 4), soft=soft, voice=self.voice)
+
+    def _span(self, closing: bool, name: str, argument: str, line: int,
+              problems: list[Problem]) -> None:
+        def bad(message: str) -> None:
+            problems.append(Problem(self.path, line, message))
+
+        if name == "voice":
+            if closing:
+                bad("[/voice] is not a tag: [voice] alone switches back to the episode's voice")
+            else:
+                self.voice = argument or None
+            return
+        if closing:
+            if argument:
+                bad(f"[/{name}] takes no argument, got {argument!r}")
+            open_names = [span.name for span in self.spans]
+            if name not in open_names:
+                bad(f"[/{name}] without an opening [{name}]")
+            elif open_names[-1] != name:
+                inner = self.spans[-1]
+                bad(f"[/{name}] closes [{name}] while [{inner.name}] (line {inner.line}) is still "
+                    f"open inside it: close [/{inner.name}] first")
+                # Only that span ends, so its partner's close is not reported a second time.
+                del self.spans[len(open_names) - 1 - open_names[::-1].index(name)]
+            else:
+                self.spans.pop()
+            return
+        if name == "rate":
+            rate, message = check_rate(int(argument) if argument.isdigit() else argument)
+            if message:
+                bad(f"[rate {argument}]: {message}")
+            self.spans.append(_Open(name, str(rate or ""), line))
+            return
+        if argument:
+            bad(f"[{name}] takes no argument, got {argument!r}")
+        self.spans.append(_Open(name, "", line))
+
+
 _NOT_A_DIRECTIVE = object()
+_SPAN_NAMES = ("slow", "rate", "soft")
+DIRECTIVES = ("pause", "bell", *_SPAN_NAMES, "voice")
 
 
 def _directive(name: str, argument: str, path: Path, line: int, problems: list[Problem]):
@@ -307,7 +429,7 @@ def _directive(name: str, argument: str, path: Path, line: int, problems: list[P
         if argument:
             problems.append(Problem(path, line, f"[bell] takes no argument, got {argument!r}"))
         return Bell(line)
-    close = difflib.get_close_matches(name, ["pause", "bell"], n=1, cutoff=0.6)
+    close = difflib.get_close_matches(name, DIRECTIVES, n=1, cutoff=0.6)
     if close:
         problems.append(Problem(path, line, f"unknown directive [{name}{' ' if argument else ''}"
                                             f"{argument}]; did you mean [{close[0]}]?"))
@@ -315,10 +437,10 @@ def _directive(name: str, argument: str, path: Path, line: int, problems: list[P
     return _NOT_A_DIRECTIVE  # ordinary bracketed text, spoken as written
 
 
-def _add_speech(parts: list[Part], text: str, line: int) -> None:
+def _add_speech(parts: list[Part], text: str, line: int, delivery: Delivery) -> None:
     text = " ".join(text.split())
     if text and re.search(r"\w", text):
-        parts.append(Speech(text, line))
+        parts.append(Speech(text, line, delivery))
 
 
 def duplicate_problems(scripts: list[Script]) -> list[Problem]:
