@@ -64,6 +64,7 @@ class EngineCatalog:
     def __init__(self) -> None:
         self._engines: dict[str, Engine] = {}
         self._versions: dict[str, str] = {}
+        self.notes: dict[str, str] = {}  # one line per engine replaced by a fallback
 
     def engine(self, name: str) -> Engine:
         if name not in self._engines:
@@ -104,6 +105,21 @@ def voice_for_engine(script: Script, show: ShowSettings, engine: str) -> str | N
     return None
 
 
+def _show_engine(show: ShowSettings, catalog: EngineCatalog) -> str:
+    """The show's engine; its ``fallback_engine`` (with a note) when that engine's library or
+    program is missing and the show allows a fallback."""
+    fallback = getattr(show, "fallback_engine", None)
+    if not fallback or fallback == show.engine:
+        return show.engine
+    try:
+        catalog.engine(show.engine)
+    except EngineUnavailable as exc:
+        catalog.notes.setdefault(
+            show.engine, f"{exc}; speaking with fallback_engine {fallback} instead")
+        return fallback
+    return show.engine
+
+
 def voice_directives(script: Script) -> dict[str, int]:
     """Every ``[voice NAME]`` the script speaks in, with the first line spoken in it."""
     found: dict[str, int] = {}
@@ -135,7 +151,7 @@ def resolve_voices(
     voices: dict[str, Voice] = {}
     problems: list[Problem] = []
     for script in project.scripts:
-        engine = engine_override or script.engine or show.engine
+        engine = engine_override or script.engine or _show_engine(show, catalog)
         voice = voice_for_engine(script, show, engine)
         try:
             voices[script.slug] = catalog.voice(engine, voice, script.rate or show.rate)
