@@ -260,13 +260,127 @@ def test_reflection_front_matter_names_its_ground_and_sets_a_slower_rate(path):
     assert isinstance(front.get("rate"), int) and 110 <= front["rate"] < 150
 
 
+def opening(body: str) -> str:
+    """What is said before the first heading: the greeting and how to listen (lower case)."""
+    return " ".join(re.split(r"^#", body, maxsplit=1, flags=re.M)[0].lower().split())
+
+
+def paragraphs(body: str) -> list[str]:
+    return [" ".join(p.split()) for p in re.split(r"\n\s*\n", body) if p.strip()]
+
+
 @pytest.mark.parametrize("path", reflections(), ids=lambda p: p.name)
-def test_reflection_first_section_offers_eyes_open_and_stopping_any_time(path):
+def test_reflection_opening_offers_eyes_open_and_stopping_any_time(path):
     _, body = split_script(path)
-    first = " ".join(sections(body)[0][1].lower().split())
+    first = opening(body)
     assert "eyes open" in first
     assert "stop" in first and "at any time" in first
     assert "too much" in first  # a way out is offered before anything else
+    assert "trims or skips silence" in first  # the pauses are the practice (issue 19, point 4)
+
+
+@pytest.mark.parametrize("path", all_scripts(), ids=lambda p: p.name)
+def test_episode_opens_with_speech_not_a_bare_heading_and_welcomes_once(path):
+    """A heading is spoken and followed by a long gap: "Arriving." [3 s] "Welcome." sounds broken,
+    and a "Welcome" heading before "Hello, and welcome" says it twice. The article alone opens with
+    its own title, which is a chapter of the seed article."""
+    _, body = split_script(path)
+    lines = spoken_lines(body)
+    first_heading = next(line for line in body.splitlines() if line.strip())
+    if path == ARTICLE:
+        assert first_heading.lstrip("# ").strip() == SEED_LINES[0]
+    else:
+        assert not first_heading.startswith("#"), f"{path.name} opens with {first_heading!r}"
+    assert " ".join(lines[:3]).lower().count("welcome") <= 1
+
+
+# Breath focus can be a trigger: the way out of it comes before the invitation, not after.
+BREATH_CUE = re.compile(
+    r"\b(?:take (?:one |a )?(?:more |slower )?breath|let (?:one |your )breath"
+    r"|breathing in gently|breathe in\b|let the out breath)", re.I)
+BREATH_ALTERNATIVE = re.compile(
+    r"breathe normally|\bbreath (?:is|isn't|doesn't)\b[^.]*(?:comfortable|feel good)", re.I)
+
+
+@pytest.mark.parametrize("path", reflections(), ids=lambda p: p.name)
+def test_breath_alternative_comes_before_every_breath_cue(path):
+    _, body = split_script(path)
+    cues = 0
+    for paragraph in paragraphs(body):
+        cue = BREATH_CUE.search(paragraph)
+        if not cue:
+            continue
+        cues += 1
+        alternative = BREATH_ALTERNATIVE.search(paragraph)
+        assert alternative and alternative.start() < cue.start(), (
+            f"{path.name}: breath cue without an alternative before it: {paragraph[:90]!r}")
+    assert cues >= 2  # the arriving breath and the returning one
+
+
+ACCEPTANCE = SCRIPTS / "06-meeting-old-hurts-with-acceptance.md"
+
+
+def phrase_section(path: Path) -> tuple[str, list[str], str]:
+    """(text before the offered phrases, the phrases, text after them) in their section."""
+    _, body = split_script(path)
+    for _, text in sections(body):
+        items = re.findall(r"^- (.*)$", text, flags=re.M)
+        if items:
+            before, _, rest = text.partition("\n- ")
+            after = rest.rsplit(items[-1], 1)[1]
+            return " ".join(before.lower().split()), items, " ".join(after.lower().split())
+    raise AssertionError(f"{path.name}: no offered phrases")
+
+
+def test_acceptance_guidance_for_a_memory_comes_before_the_phrases_and_at_the_exit():
+    before, phrases, after = phrase_section(ACCEPTANCE)
+    for words in ("memory", "by themselves", "don't have to follow", "feet", "room", "stop"):
+        assert words in before, f"before the phrases: {words!r}"
+    for words in ("memory", "don't have to go into", "open your eyes", "feet"):
+        assert words in after, f"at the exit after the phrases: {words!r}"
+    _, body = split_script(ACCEPTANCE)
+    assert "a memory can sometimes come up by itself" in opening(body)
+    returning = dict((h.strip(), " ".join(t.lower().split())) for h, t in sections(body))
+    assert "a memory came up by itself" in returning["Returning to the Room"]
+    assert len(phrases) >= 4
+
+
+def test_acceptance_phrases_are_in_the_present_tense():
+    _, phrases, _ = phrase_section(ACCEPTANCE)
+    for phrase in phrases:
+        assert not re.search(r"\b(?:was|were|felt|mattered|deserved|needed|had)\b", phrase), phrase
+
+
+@pytest.mark.parametrize("path", [ACCEPTANCE, SCRIPTS / "07-accepted-as-you-are.md"],
+                         ids=lambda p: p.name)
+def test_offered_phrases_each_get_the_room_the_words_promise(path):
+    before, phrases, _ = phrase_section(path)
+    assert "slowly" in before
+    for phrase in phrases:
+        pause = re.search(r"\[pause (\d+(?:\.\d+)?)s\]\s*$", phrase)
+        assert pause and float(pause.group(1)) >= 5, f"{path.name}: {phrase!r}"
+
+
+def test_counting_and_tapping_are_spoken_at_the_pace_they_describe():
+    _, body = split_script(SCRIPTS / "05-steady-ground.md")
+    for beats in (("One", "Two", "Three", "Four"), ("Left", "Right", "Left", "Right")):
+        pattern = r"\s*\[pause (?:1\.5|2|2\.5)s\]\s*".join(rf"{b}\." for b in beats)
+        assert re.search(pattern, body), beats
+
+
+@pytest.mark.parametrize("path", reflections(), ids=lambda p: p.name)
+def test_invitations_are_varied(path):
+    """The ritual frame stays; "You might" no longer opens nearly every invitation."""
+    _, body = split_script(path)
+    assert len(re.findall(r"\byou might\b", body, flags=re.I)) <= 6
+
+
+def test_no_two_voice_dialogue_in_one_voice():
+    """A quoted inner dialogue ("A part of you says: … another part answers: …") is hard to
+    follow in one voice; the reflections tell it in reported speech instead."""
+    for path in reflections():
+        text = " ".join(split_script(path)[1].split())
+        assert not re.search(r"part of you (?:says|answers):", text, flags=re.I), path.name
 
 
 @pytest.mark.parametrize("path", reflections(), ids=lambda p: p.name)
@@ -318,6 +432,29 @@ def test_trailer_is_one_to_two_minutes():
     assert 60 <= total <= 120, f"about {total:.0f} s"
 
 
+def test_dates_publish_the_whole_series_now_in_listening_order():
+    """Future dates are held back until due (scheduled release), so every shipped date is in
+    the past, and the dates follow the files: trailer, article, then the reflections."""
+    dates = [split_script(p)[0]["date"] for p in all_scripts()]
+    assert dates == sorted(dates) and len(set(dates)) == len(dates)
+    assert dates[-1] < dt.date(2026, 11, 29) <= dt.date.today()
+
+
+def test_channel_description_carries_the_safety_lines():
+    """Apps show the channel description before any episode is chosen."""
+    show = yaml.safe_load((SCRIPTS / "show.yml").read_text(encoding="utf-8"))
+    description = " ".join(show["description"].split()).lower()
+    for phrase in ("educational", "not therapy", "local emergency number", "crisis line",
+                   "findahelpline.com", "trim silence"):
+        assert phrase in description, phrase
+
+
+def test_how_to_listen_says_to_turn_off_trim_silence():
+    (trailer,) = [p for p in all_scripts() if split_script(p)[0].get("type") == "trailer"]
+    how = dict(sections(split_script(trailer)[1]))["How to Listen"]
+    assert "trims or skips silence" in " ".join(how.split())
+
+
 def test_show_settings_keys_and_footer():
     show = yaml.safe_load((SCRIPTS / "show.yml").read_text(encoding="utf-8"))
     assert set(show) == SHOW_KEYS
@@ -331,6 +468,7 @@ def test_show_settings_keys_and_footer():
         "crisis line",
         "findahelpline.com",
         "stop any episode at any time",
+        "trim silence",
     ):
         assert phrase in footer
     assert not re.search(r"\b\d{3}\b", footer), "no single country's emergency number"
