@@ -10,8 +10,8 @@ USER_MAX_SECONDS of it) and looped with an equal-power crossfade at the seam.
 Ducking is a sidechain keyed from the timeline, not from the audio: the build knows where every
 clip sits, so the bed starts going down ``ATTACK`` seconds *before* a voice starts (look-ahead)
 and comes back up over ``RELEASE`` seconds after it ends. Under speech the bed sits ``duck`` dB
-below its ``level``; in pauses it rises to ``level`` (LUFS, ITU-R BS.1770 as measured on the
-loop, in the finished episode). Shapes: every array is mono float32 at ``dsp.RATE``; memory
+below its ``level``; in pauses it rises to ``level`` (dBFS RMS over the loop, in the finished
+episode: show.yml's ``bed_level``). Shapes: every array is mono float32 at ``dsp.RATE``; memory
 is one loop plus one block, whatever the episode's length.
 """
 
@@ -36,8 +36,8 @@ else:
 
 GENERATED = ("pad", "rain")
 NONE = "none"
-DEFAULT_LEVEL = -38.0  # LUFS in pauses: audible room tone, far under -16 LUFS speech
-DEFAULT_DUCK = 14.0  # dB further down under speech: the bed is then ≥ 30 dB under the voice
+DEFAULT_LEVEL = -38.0  # dBFS RMS in pauses: audible room tone, far under -16 LUFS speech
+DEFAULT_DUCK = 20.0  # dB further down under speech: the bed is then about 40 dB under the voice
 DEFAULT_SEED = 0
 ATTACK = 0.35  # seconds the bed takes to go down, ending as the voice starts
 RELEASE = 1.2  # seconds it takes to come back up after the voice ends
@@ -57,7 +57,8 @@ class BedError(RtrError):
 class Bed:
     """What to play under the voice: ``source`` is ``pad``, ``rain`` or a file's path.
 
-    ``level`` is its loudness in pauses (LUFS), ``duck`` how far it goes down under speech (dB).
+    ``level`` is its RMS level in pauses (dBFS), ``duck`` how far it goes down under speech
+    (dB).
     """
 
     source: str
@@ -76,17 +77,24 @@ class Bed:
                 FADE_IN, FADE_OUT]
 
 
+def bed_for(source: str | Path | None, level: float, duck: float) -> Bed | None:
+    """The bed a show or episode asks for (``none``/None: no bed); a file by its path."""
+    if source is None or str(source) == NONE:
+        return None
+    return Bed(str(source), level=level, duck=duck)
+
+
 # ---- the loop -----------------------------------------------------------------------------
 
 @lru_cache(maxsize=2)
 def loop(bed: Bed) -> np.ndarray:
-    """One loop of the bed at its ``level`` (LUFS), float32 at ``dsp.RATE`` (kept for the
+    """One loop of the bed at its ``level`` (dBFS RMS), float32 at ``dsp.RATE`` (kept for the
     episodes of a build that share it; read-only)."""
     raw = _raw_loop(bed.source, bed.seed)
-    loudness = dsp.integrated_loudness(dsp.frame_energies(raw))
-    if not math.isfinite(loudness):
+    rms = float(np.sqrt(np.mean(np.square(raw, dtype=np.float64))))
+    if rms < 1e-6:
         raise BedError(f"bed {bed.source}: the audio is silent")
-    levelled = (raw * dsp.db_to_gain(bed.level - loudness)).astype(np.float32)
+    levelled = (raw * dsp.db_to_gain(bed.level - 20 * math.log10(rms))).astype(np.float32)
     levelled.flags.writeable = False
     return levelled
 

@@ -27,8 +27,24 @@ def timed_cues(vtt: Path) -> list[tuple[str, float, float]]:
     return [(c.text, seconds(c.start), seconds(c.end)) for c in webvtt.read(str(vtt))]
 
 
+# Spellings of the same words, made one before scoring (as WER normalisers do): a contraction
+# and its long form, and the two spellings of okay.
+_SAME = {"ok": "okay", "won't": "will not", "can't": "cannot", "n't": " not", "'re": " are",
+         "'m": " am", "'ll": " will", "'ve": " have", "let's": "let us", "it's": "it is",
+         "that's": "that is", "there's": "there is", "what's": "what is", "he's": "he is",
+         "she's": "she is", "here's": "here is"}
+
+
 def words(text: str) -> list[str]:
-    return re.findall(r"[a-z']+", text.lower().replace("’", "'"))
+    """Lower-case words, contractions expanded (``you're`` → ``you are``)."""
+    found = []
+    for word in re.findall(r"[a-z']+", text.lower().replace("’", "'")):
+        for short, long in _SAME.items():
+            if word == short or (short.startswith(("n'", "'")) and word.endswith(short)):
+                word = word.removesuffix(short) + long if word != short else long
+                break
+        found += word.split()
+    return found
 
 
 def word_error_rate(reference: list[str], hypothesis: list[str]) -> float:
