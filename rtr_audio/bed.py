@@ -11,7 +11,7 @@ Ducking is a sidechain keyed from the timeline, not from the audio: the build kn
 clip sits, so the bed starts going down ``ATTACK`` seconds *before* a voice starts (look-ahead)
 and comes back up over ``RELEASE`` seconds after it ends. Under speech the bed sits ``duck`` dB
 below its ``level``; in pauses it rises to ``level`` (dBFS RMS over the loop, in the finished
-episode: show.yml's ``bed_level``). Shapes: every array is mono float32 at ``dsp.RATE``; memory
+episode: show.yml's ``bed_level``). Shapes: every array is mono float32 at ``pcm.RATE``; memory
 is one loop plus one block, whatever the episode's length.
 """
 
@@ -24,15 +24,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from rtr_audio import dsp
+import numpy as np
+
+from rtr_audio import dsp, pcm
 from rtr_audio.errors import RtrError
-
-if TYPE_CHECKING:
-    import numpy as np
-else:
-    np = dsp.np  # numpy, imported on first use
 
 GENERATED = ("pad", "rain")
 NONE = "none"
@@ -46,7 +42,7 @@ FADE_OUT = 4.0  # seconds at its end
 LOOP_SECONDS = 64.0  # one loop of a generated bed
 USER_MAX_SECONDS = 120.0  # of a user's file: the loop held in memory (about 10 MB)
 CROSSFADE = 2.0  # seconds at the seam of a user's loop
-BLOCK = dsp.RATE  # samples of bed mixed at a time (one second)
+BLOCK = pcm.RATE  # samples of bed mixed at a time (one second)
 
 
 class BedError(RtrError):
@@ -88,7 +84,7 @@ def bed_for(source: str | Path | None, level: float, duck: float) -> Bed | None:
 
 @lru_cache(maxsize=2)
 def loop(bed: Bed) -> np.ndarray:
-    """One loop of the bed at its ``level`` (dBFS RMS), float32 at ``dsp.RATE`` (kept for the
+    """One loop of the bed at its ``level`` (dBFS RMS), float32 at ``pcm.RATE`` (kept for the
     episodes of a build that share it; read-only)."""
     raw = _raw_loop(bed.source, bed.seed)
     rms = float(np.sqrt(np.mean(np.square(raw, dtype=np.float64))))
@@ -122,7 +118,7 @@ def pad(seconds: float, seed: int = DEFAULT_SEED) -> np.ndarray:
     bins: built as one spectrum and one inverse FFT. Peak normalised to 0.5; float32.
     """
     rng = np.random.default_rng(seed)
-    n = round(seconds * dsp.RATE)
+    n = round(seconds * pcm.RATE)
     spectrum = np.zeros(n // 2 + 1, dtype=np.complex128)
     for note in rng.choice(PAD_NOTES, size=5, replace=False):
         cycles = int(rng.integers(1, 4))  # 1–3 swells per loop: 20–60 s each
@@ -145,25 +141,25 @@ def rain(seconds: float, seed: int = DEFAULT_SEED) -> np.ndarray:
     3 dB an octave above it, like distant rain on leaves), with a slow swell in its level.
 
     Made as one inverse FFT over the whole loop, so it is periodic by construction (seamless).
-    Peak normalised to 0.5; float32 at ``dsp.RATE``.
+    Peak normalised to 0.5; float32 at ``pcm.RATE``.
     """
     rng = np.random.default_rng(seed)
-    n = round(seconds * dsp.RATE)
-    frequencies = np.fft.rfftfreq(n, 1 / dsp.RATE)
+    n = round(seconds * pcm.RATE)
+    frequencies = np.fft.rfftfreq(n, 1 / pcm.RATE)
     f = np.maximum(frequencies, 1.0)
     shape = (1 / np.sqrt(1 + (250 / f) ** 4)) / np.sqrt(1 + (f / 1200)) / np.sqrt(
         1 + (f / 5000) ** 4)
     spectrum = shape * (rng.standard_normal(len(f)) + 1j * rng.standard_normal(len(f)))
     spectrum[0] = 0
     noise = np.fft.irfft(spectrum, n)
-    t = np.arange(n) / dsp.RATE
+    t = np.arange(n) / pcm.RATE
     swell = 0.8 + 0.2 * np.sin(2 * math.pi * 2 * t / seconds + rng.uniform(0, 2 * math.pi))
     noise *= swell
     return (0.5 * noise / np.abs(noise).max()).astype(np.float32)
 
 
 def decode(path: Path, max_seconds: float) -> np.ndarray:
-    """The first ``max_seconds`` of any file ffmpeg reads, mono float32 at ``dsp.RATE``.
+    """The first ``max_seconds`` of any file ffmpeg reads, mono float32 at ``pcm.RATE``.
 
     Raises BedError (with ffmpeg's reason) for a file it cannot read or that holds no audio.
     """
@@ -171,10 +167,10 @@ def decode(path: Path, max_seconds: float) -> np.ndarray:
 
     command = [require_ffmpeg(), "-hide_banner", "-loglevel", "error", "-nostdin",
                "-i", str(path), "-t", f"{max_seconds:g}", "-vn", "-ac", "1",
-               "-ar", str(dsp.RATE), "-f", "f32le", "pipe:1"]
+               "-ar", str(pcm.RATE), "-f", "f32le", "pipe:1"]
     result = subprocess.run(command, capture_output=True, check=False)
     samples = np.frombuffer(result.stdout, dtype="<f4")
-    if result.returncode != 0 or len(samples) < dsp.RATE:
+    if result.returncode != 0 or len(samples) < pcm.RATE:
         reason = result.stderr.decode(errors="replace").strip().splitlines()
         detail = reason[-1] if reason else "less than a second of audio"
         raise BedError(f"bed {path}: ffmpeg cannot use it as a bed: {detail}")
@@ -184,7 +180,7 @@ def decode(path: Path, max_seconds: float) -> np.ndarray:
 def seamless(x: np.ndarray, crossfade_s: float) -> np.ndarray:
     """``x`` made into a loop: its last ``crossfade_s`` seconds fade into its first (equal
     power), so the loop's end runs on into its start without a click."""
-    fade = min(round(crossfade_s * dsp.RATE), len(x) // 3)
+    fade = min(round(crossfade_s * pcm.RATE), len(x) // 3)
     if fade < 2:
         return x
     ramp = np.linspace(0.0, 0.5 * math.pi, fade)
@@ -225,8 +221,8 @@ class Ducker:
         self.spans = spans
         self.total = total
         self.duck_db = duck_db
-        self.attack = max(1, round(ATTACK * dsp.RATE))
-        self.release = max(1, round(RELEASE * dsp.RATE))
+        self.attack = max(1, round(ATTACK * pcm.RATE))
+        self.release = max(1, round(RELEASE * pcm.RATE))
         self.first = 0  # index of the first span whose release may still reach the block
 
     def gain(self, start: int, length: int) -> np.ndarray:
@@ -248,8 +244,8 @@ class Ducker:
         return (gain * self._fades(t)).astype(np.float32)
 
     def _fades(self, t: np.ndarray) -> np.ndarray | float:
-        fade_in = round(FADE_IN * dsp.RATE)
-        fade_out = round(FADE_OUT * dsp.RATE)
+        fade_in = round(FADE_IN * pcm.RATE)
+        fade_out = round(FADE_OUT * pcm.RATE)
         if t[0] >= fade_in and t[-1] < self.total - fade_out:
             return 1.0
         up = np.clip(t / fade_in, 0.0, 1.0)

@@ -2,8 +2,29 @@
 
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass
 from pathlib import Path
+
+# Values echoed in messages are cut: a hostile or mistaken input (a megabyte-long title, a
+# YAML alias bomb) must give one readable line, not megabytes of terminal output.
+SHOWN_CHARS = 40
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxtuple, _SHORT.maxdict, _SHORT.maxset = 2, 4, 4, 4, 4
+_SHORT.maxstring = _SHORT.maxother = _SHORT.maxlong = SHOWN_CHARS
+
+
+def cut(text: str, limit: int = SHOWN_CHARS) -> str:
+    """``text`` for a message (between backticks), cut to ``limit`` characters with ``…``."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def shown(value: object) -> str:
+    """``repr(value)`` cut to about SHOWN_CHARS characters (``'abc…xyz'``), for messages."""
+    if isinstance(value, int) and value.bit_length() > 128:
+        return "a number of more than 38 digits"  # repr() of a huge int is slow or refused
+    text = _SHORT.repr(value)
+    return text if len(text) <= SHOWN_CHARS + 8 else text[:SHOWN_CHARS] + "…"
 
 
 @dataclass(frozen=True, order=True)

@@ -12,12 +12,15 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rtr_audio import dsp
+from rtr_audio import pcm
 from rtr_audio.assemble import Timeline, episode_loudness, stream_pcm
-from rtr_audio.bed import Bed, mix
 from rtr_audio.cache import ClipStore
 from rtr_audio.errors import RtrError, ToolMissing
+
+if TYPE_CHECKING:
+    from rtr_audio.bed import Bed
 
 # 64 kbps CBR mono: transparent for a single speaking voice, ~29 MB per hour — kind to phones on
 # mobile data; CBR because VBR seeks inaccurately in Apple's and ExoPlayer-based players.
@@ -73,12 +76,14 @@ def encode(timeline: Timeline, store: ClipStore, target_lufs: float, dest: Path,
     if bed is None:
         source, volume = stream_pcm(timeline, store), f"volume={gain:.3f}dB:precision=float,"
     else:
+        from rtr_audio.bed import mix  # numpy: only an episode with a bed needs it here
+
         placements = ((p.start, p.length, p.key) for p in timeline.placements)
         source = mix(stream_pcm(timeline, store), gain, bed, placements, timeline.total)
         volume = ""
     command = [
         require_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y",
-        "-f", "s16le" if bed is None else "f32le", "-ar", str(dsp.RATE), "-ac", "1",
+        "-f", "s16le" if bed is None else "f32le", "-ar", str(pcm.RATE), "-ac", "1",
         "-i", "pipe:0", "-af", f"{volume}aresample={OUTPUT_RATE}",
         "-ac", "1", "-ar", str(OUTPUT_RATE),
         "-codec:a", "libmp3lame", "-b:a", BITRATE, "-compression_level", str(LAME_QUALITY),

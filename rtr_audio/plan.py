@@ -9,35 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rtr_audio import dsp, speech
+from rtr_audio import pcm, speech
 from rtr_audio.cache import CLIP_FORMAT, digest
-from rtr_audio.render import ClipTask
 from rtr_audio.script import PLAIN, Bell, Block, Delivery, Pause, Script, Speech
 from rtr_audio.settings import MAX_RATE, MIN_RATE, ShowSettings
+from rtr_audio.tasks import ClipTask, Voice
+
+__all__ = ["ClipTask", "EpisodePlan", "Voice", "plan_episode"]
 
 LEAD_IN = 0.6  # seconds of silence before the first sound, so players don't clip the start
 TAIL = 2.0  # and after the last, so the episode does not end abruptly
 # Between the clips of one sentence that a span cuts in two: about a word boundary's breath.
 WORD_GAP = 0.12
 _SENTENCE_END = ".?!…:;\"'”’)"
-
-
-@dataclass(frozen=True)
-class Voice:
-    """A resolved engine and voice; ``fingerprint`` changes when it could sound different.
-
-    ``alternates`` are the voices the script switches to with ``[voice NAME]``, by NAME.
-    """
-
-    engine: str
-    voice: str | None
-    rate: int
-    fingerprint: str
-    alternates: tuple[tuple[str, Voice], ...] = ()
-
-    def named(self, name: str | None) -> Voice:
-        """The voice a ``[voice NAME]`` selects (None: this one)."""
-        return dict(self.alternates).get(name, self) if name else self
 
 
 @dataclass(frozen=True)
@@ -81,7 +65,7 @@ def delivery_rate(rate: int, delivery: Delivery) -> int:
 
 
 def bell_key(loudness: float) -> str:
-    return digest("bell", CLIP_FORMAT, dsp.RATE, loudness)
+    return digest("bell", CLIP_FORMAT, pcm.RATE, loudness)
 
 
 def spoken_heading(text: str) -> str:
@@ -129,13 +113,13 @@ class _Planner:
         sentences = speech.split_sentences(caption_source)
         for index, sentence in enumerate(sentences):
             spoken, used = self.lexicon.apply(sentence)
-            spoken = speech.to_spoken(spoken)
+            spoken = speech.to_spoken(spoken, self.show.language)
             if not spoken.strip():
                 continue
             # Soft is in the key only when used, so clips without spans keep their keys.
             soft = ("soft",) if delivery.soft else ()
             key = digest("speech", CLIP_FORMAT, voice.engine, voice.fingerprint, rate, spoken,
-                         self.lexicon.digest(used), dsp.RATE, self.show.loudness, *soft)
+                         self.lexicon.digest(used), pcm.RATE, self.show.loudness, *soft)
             where = f"{self.script.path}:{line}"
             if key not in self.tasks:
                 self.tasks[key] = ClipTask(key, spoken, voice.engine, voice.voice, rate,
@@ -152,10 +136,10 @@ class _Planner:
         if block.kind == "heading":
             self.gap(gaps.heading)
             self.pending_chapter = speech.clean_markup(block.text)
-        for part, after in zip(block.parts, (*block.parts[1:], None), strict=True):
+        for part, following in zip(block.parts, (*block.parts[1:], None), strict=True):
             if isinstance(part, Speech):
                 text = spoken_heading(part.text) if block.kind == "heading" else part.text
-                self.speak(text, part.line, part.delivery, isinstance(after, Speech))
+                self.speak(text, part.line, part.delivery, isinstance(following, Speech))
             elif isinstance(part, Pause):
                 self.pause(part.seconds)
             elif isinstance(part, Bell):

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from rtr_audio.cache import digest
 from rtr_audio.engines import (
     ENGINES,
     Engine,
@@ -18,12 +18,17 @@ from rtr_audio.engines import (
     load_engine,
 )
 from rtr_audio.errors import InputError, Problem
-from rtr_audio.script import Script, Speech, duplicate_problems, parse_script, script_paths
+from rtr_audio.script import (
+    Script,
+    Speech,
+    duplicate_problems,
+    notes_problems,
+    parse_script,
+    script_paths,
+)
 from rtr_audio.settings import ShowSettings, load_settings
 from rtr_audio.speech import Lexicon
-
-if TYPE_CHECKING:
-    from rtr_audio.plan import Voice
+from rtr_audio.tasks import Voice
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,8 @@ def load_project(scripts_dir: Path, **overrides: object) -> Project:
         if script is not None:
             scripts.append(script)
     problems += duplicate_problems(scripts)
+    if settings is not None:
+        problems += notes_problems(scripts, settings)
     if problems or settings is None:
         raise InputError(problems)
     return Project(scripts_dir, settings, lexicon, tuple(scripts))
@@ -81,11 +88,6 @@ class EngineCatalog:
         return found
 
     def voice(self, engine_name: str, voice: str | None, rate: int) -> Voice:
-        # Imported here: planning (speech normalisation) takes a tenth of a second to import,
-        # which `check` on a show with problems never needs.
-        from rtr_audio.cache import digest
-        from rtr_audio.plan import Voice
-
         engine = self.engine(engine_name)
         resolved = engine.resolve_voice(voice)
         fingerprint = digest(engine_name, self._versions[engine_name], resolved)

@@ -1,7 +1,7 @@
 """``voices --sample``: the same short text in every voice of an engine, so a writer can choose.
 
 Each sample is spoken through the render pipeline (worker processes, the clip cache: asking
-again costs nothing) and written as a plain WAV, mono 16-bit at ``dsp.RATE``, levelled to the
+again costs nothing) and written as a plain WAV, mono 16-bit at ``pcm.RATE``, levelled to the
 show's loudness, under ``<out>/.cache/samples/<engine>/``.
 """
 
@@ -13,11 +13,13 @@ import wave
 from dataclasses import dataclass
 from pathlib import Path
 
-from rtr_audio import dsp, speech
-from rtr_audio.cache import CLIP_FORMAT, ClipStore, cache_dir, digest
+from rtr_audio import pcm, speech
+from rtr_audio.cache import CLIP_FORMAT, ClipStore, digest
 from rtr_audio.engines import VoiceInfo, load_engine
 from rtr_audio.errors import RtrError
-from rtr_audio.render import ClipTask, render_clips
+from rtr_audio.layout import Layout
+from rtr_audio.render import render_clips
+from rtr_audio.tasks import ClipTask
 
 MAX_SAMPLE_WORDS = 60  # a sample, not an episode: `preview` is for longer text
 
@@ -61,11 +63,12 @@ def render_samples(text: str, engine: str, voices: list[VoiceInfo], rate: int,
     tasks = []
     for voice in voices:
         fingerprint = digest(engine, version, metadata.resolve_voice(voice.id))
-        key = digest("sample", CLIP_FORMAT, engine, fingerprint, rate, spoken, dsp.RATE, loudness)
+        key = digest("sample", CLIP_FORMAT, engine, fingerprint, rate, spoken, pcm.RATE, loudness)
         tasks.append(ClipTask(key, spoken, engine, voice.id, rate, loudness, f"voice {voice.id}"))
-    store = ClipStore(cache_dir(out_dir))
+    layout = Layout(out_dir)
+    store = ClipStore(layout.clips)
     render_clips([t for t in tasks if not store.has(t.key)], store, jobs or os.cpu_count() or 1)
-    folder = cache_dir(out_dir) / "samples" / _safe(engine)
+    folder = layout.samples / _safe(engine)
     folder.mkdir(parents=True, exist_ok=True)
     samples = []
     for voice, task in zip(voices, tasks, strict=True):
@@ -76,7 +79,7 @@ def render_samples(text: str, engine: str, voices: list[VoiceInfo], rate: int,
         with wave.open(str(path), "wb") as handle:
             handle.setnchannels(1)
             handle.setsampwidth(2)
-            handle.setframerate(dsp.RATE)
+            handle.setframerate(pcm.RATE)
             handle.writeframes(clip.samples.tobytes())
         samples.append(Sample(voice, path, clip.seconds))
     return samples

@@ -6,22 +6,31 @@ reported as ``path:line``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import re
-from dataclasses import dataclass, field
+import uuid
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from rtr_audio.durations import parse_duration
-from rtr_audio.errors import Problem
+from rtr_audio.errors import Problem, cut, shown
 from rtr_audio.files import read_text
-from rtr_audio.settings import GAP_KEYS, Gaps, ShowSettings, check_rate, parse_gaps
-from rtr_audio.yamlsrc import Located, load_mapping, unknown_key_problems
+from rtr_audio.schema import Choice, Custom, Invalid, Schema, Text, Where, Whole
+from rtr_audio.settings import (
+    GAP_KEYS,
+    MAX_RATE,
+    MIN_RATE,
+    SHOW,
+    Gaps,
+    ShowSettings,
+    gaps_over,
+)
+from rtr_audio.yamlsrc import MAX_SETTINGS_CHARS, Located, load_mapping
 
-EPISODE_TYPES = ("full", "trailer", "bonus")
-FRONT_MATTER_KEYS = ["title", "description", "episode", "type", "date", "voice", "rate",
-                     "engine", "guid", *GAP_KEYS]
+EPISODE_TYPES = ("full", "trailer", "bonus")  # Apple's itunes:episodeType
 DEFAULT_PAUSE = 2.0
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -29,6 +38,13 @@ _ITEM = re.compile(r"^\s{0,3}(?:[-*+•]|\d{1,3}[.)])\s+(.*)$")
 _DIRECTIVE = re.compile(r"\[\s*(/?)\s*([A-Za-z]+)\b([^\]\[]*)\](?!\()")
 SLOW_SCALE = 0.8  # [slow]: the rate times this (every word about 25 % longer)
 _ORDER_PREFIX = re.compile(r"^\d+[-_ .]+")
+# rtr-audio's own namespace for episode GUIDs. Fixed forever: changing it re-announces every
+# episode as new in every subscriber's app. (= uuid5(NAMESPACE_URL, "https://rtr-audio/episode"))
+EPISODE_GUID_NAMESPACE = uuid.UUID("c60f6d97-0202-57d1-afb3-3cd806417677")
+MAX_NOTES_BYTES = 4000  # Apple Podcasts: an item's <description> holds at most 4,000 bytes
+# Year 1 passes the calendar but not the apps: RFC 822 dates, ID3 and many players cannot hold
+# a year before 1970 (Unix time) or after 9998.
+FIRST_DATE, LAST_DATE = dt.date(1970, 1, 1), dt.date(9998, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -94,24 +110,69 @@ class Script:
     description: str
     blocks: tuple[Block, ...]
     episode: int | None = None
+    season: int | None = None
     type: str = "full"
-    date: dt.date | None = None
+    date: dt.date | None = None  # the publication day (in the zone written, if a time was)
+    date_time: dt.datetime | None = None  # timezone-aware: set when `date:` gives a time
     voice: str | None = None
     rate: int | None = None
     engine: str | None = None
     guid: str | None = None
     gaps: Gaps = field(default_factory=Gaps)
+    bed: str | Path | None = None  # None: the show's bed (see ShowSettings.bed)
     lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def feed_guid(self) -> str:
+        """The item's ``<guid>``: ``guid:`` if set, else derived from the slug (see
+        ``feed.episode_guid``)."""
+        if self.guid:
+            return self.guid
+        return str(uuid.uuid5(EPISODE_GUID_NAMESPACE, f"rtr-audio:{self.slug}"))
 
     @property
     def body_start(self) -> int:
         return self.blocks[0].line if self.blocks else 1
 
 
+_SHOWS = "show.yml's"
+FRONT_MATTER = Schema("front matter", {
+    "title": Text(required=True, help="The episode's title."),
+    "description": Text(required=True, help="The show notes: feed, page and ID3 comment."),
+    "episode": Whole(minimum=0, help="Episode number (itunes:episode), unique in the show."),
+    "season": Whole(minimum=1, help="Season number (itunes:season)."),
+    "type": Choice(choices=EPISODE_TYPES, default="full",
+                   help="Apple's itunes:episodeType."),
+    "date": Custom(check=lambda key, value, where: _date(key, value, where),
+                   split=lambda d: {"date": d[0], "date_time": d[1]},
+                   kind_doc="date (`2026-11-20`) or date-time with zone "
+                            "(`2026-12-04T07:30+01:00`)",
+                   default_doc="first build",
+                   help="Publication date (a date alone is 09:00 UTC). An episode dated in the "
+                        "future is scheduled: it stays out of the feed and page until then."),
+    "guid": Text(default_doc="derived from the slug",
+                 help="The episode's guid; set it before renaming a published episode's file "
+                      "so apps don't see it as new."),
+    "engine": Text(default_doc=_SHOWS, help="Speech engine for this episode."),
+    "voice": Text(default_doc=_SHOWS, help="Voice id for this episode."),
+    "rate": replace(SHOW["rate"], default=None, default_doc=_SHOWS,
+                    help="Speaking rate for this episode."),
+    **{key: replace(SHOW[key], default=None, default_doc=_SHOWS) for key in GAP_KEYS},
+    "bed": replace(SHOW["bed"], default=None, default_doc=_SHOWS,
+                   help="Sound bed for this episode (a path is relative to the scripts "
+                        "folder)."),
+}, missing_suffix=" in front matter")
+FRONT_MATTER_KEYS = list(FRONT_MATTER.options)
+
+
 def slug_for(path: Path) -> str:
-    """File name without ordering prefix: ``02-finding-safety.md`` → ``finding-safety``."""
+    """File name without ordering prefix, accents folded: ``02-ça-va.md`` → ``ca-va``."""
     stem = _ORDER_PREFIX.sub("", path.stem) or path.stem
-    slug = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")
+    # Accents fold to their letters ("ça-va" → "ca-va") rather than vanish; other scripts are
+    # transliterated by the same library the normaliser uses.
+    from anyascii import anyascii
+
+    slug = re.sub(r"[^a-z0-9]+", "-", anyascii(stem).lower()).strip("-")
     return slug or "episode"
 
 
@@ -132,11 +193,11 @@ def parse_script(
     front, body, body_line, problems = _split_front_matter(text, path)
     if front is None:
         return None, problems
-    located, yaml_problems = load_mapping(front, path, first_line=2)
+    located, yaml_problems = load_mapping(front, path, first_line=2,
+                                          max_chars=MAX_SETTINGS_CHARS)
     if located is None:
         return None, yaml_problems
     problems += yaml_problems
-    problems += unknown_key_problems(located, FRONT_MATTER_KEYS, path, "front matter")
     meta, meta_problems = _validate_front_matter(located, path, show)
     problems += meta_problems
     blocks, body_problems = parse_body(body, path, body_line)
@@ -165,67 +226,36 @@ def _split_front_matter(
 
 def _validate_front_matter(
     located: Located, path: Path, show: ShowSettings | None
-) -> tuple[dict, list[Problem]]:
-    v, lines = located.values, located.lines
-    problems: list[Problem] = []
-    out: dict = {}
-
-    def bad(key: str, message: str) -> None:
-        problems.append(Problem(path, lines.get(key, located.line), message))
-
-    for key in ("title", "description"):
-        if key not in v:
-            problems.append(Problem(path, 1, f"missing required key `{key}` in front matter"))
-        elif not isinstance(v[key], str) or not v[key].strip():
-            bad(key, f"`{key}` must be non-empty text")
-        else:
-            out[key] = v[key].strip()
-    for key in ("voice", "engine", "guid"):
-        if key in v:
-            if isinstance(v[key], str) and v[key].strip():
-                out[key] = v[key].strip()
-            else:
-                bad(key, f"`{key}` must be non-empty text")
-    if "episode" in v:
-        number = v["episode"]
-        if isinstance(number, bool) or not isinstance(number, int) or number < 0:
-            bad("episode", f"`episode` must be a whole number ≥ 0, got {number!r}")
-        else:
-            out["episode"] = number
-    if "type" in v:
-        if v["type"] in EPISODE_TYPES:
-            out["type"] = v["type"]
-        else:
-            close = difflib.get_close_matches(str(v["type"]), EPISODE_TYPES, n=1)
-            hint = f"; did you mean `{close[0]}`?" if close else ""
-            bad("type", f"`type` must be one of full, trailer, bonus, got {v['type']!r}{hint}")
-    if "date" in v:
-        date = _as_date(v["date"])
-        if date is None:
-            bad("date", f"`date` must be a date like 2026-11-20, got {v['date']!r}")
-        out["date"] = date
-    if "rate" in v:
-        rate, message = check_rate(v["rate"])
-        if message:
-            bad("rate", message)
-        out["rate"] = rate
-    gaps, gap_problems = parse_gaps(v, lines, path, show.gaps if show else Gaps())
-    problems += gap_problems
-    out["gaps"] = gaps
-    return out, problems
+) -> tuple[dict[str, Any], list[Problem]]:
+    values, problems = FRONT_MATTER.validate(located, path, missing_line=1)
+    values["gaps"] = gaps_over(show.gaps if show else Gaps(), values)
+    return values, problems
 
 
-def _as_date(value: object) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
+def _date(key: str, value: object, where: Where) -> tuple[dt.date, dt.datetime | None]:
+    """The day, and the exact moment when a time is given (it must carry its zone: a build
+    on a server in another zone must publish it at the same instant)."""
     if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    return None
+        text = value.strip()
+        with contextlib.suppress(ValueError):  # not ISO 8601: refused below
+            value = (dt.datetime.fromisoformat(text) if len(text) > 10
+                     else dt.date.fromisoformat(text))
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise Invalid(f"`date` {shown(value.isoformat())} has a time but no zone; add one, "
+                          "like 2026-12-04T07:30+01:00 or 2026-12-04T06:30Z")
+        return _in_range(value.date()), value
+    if isinstance(value, dt.date):
+        return _in_range(value), None
+    raise Invalid("`date` must be a date like 2026-11-20 or a date-time with zone like "
+                  f"2026-12-04T07:30+01:00, got {shown(value)}")
+
+
+def _in_range(date: dt.date) -> dt.date:
+    if not FIRST_DATE <= date <= LAST_DATE:
+        raise Invalid(f"`date` {date.isoformat()} is out of range ({FIRST_DATE.isoformat()} to "
+                      f"{LAST_DATE.isoformat()})")
+    return date
 
 
 def parse_body(body: str, path: Path, first_line: int) -> tuple[list[Block], list[Problem]]:
@@ -348,7 +378,7 @@ class Markup:
                     words.append((text[position:match.start()], number))
                     speak()
                     if directive is not None:
-                        parts.append(directive)  # type: ignore[arg-type]
+                        parts.append(directive)
                 else:
                     words.append((text[position:match.start()], number))
                     speak()
@@ -401,9 +431,14 @@ class Markup:
                 self.spans.pop()
             return
         if name == "rate":
-            rate, message = check_rate(int(argument) if argument.isdigit() else argument)
-            if message:
-                bad(f"[rate {argument}]: {message}")
+            rate = int(argument) if argument.isdigit() else None
+            if rate is None:
+                bad(f"[rate {argument}]: expected a whole number of words per minute, like "
+                    "[rate 120]")
+            elif not MIN_RATE <= rate <= MAX_RATE:
+                bad(f"[rate {argument}]: {rate} is out of range ({MIN_RATE}–{MAX_RATE} words "
+                    "per minute)")
+                rate = None
             self.spans.append(_Open(name, str(rate or ""), line))
             return
         if argument:
@@ -443,9 +478,31 @@ def _add_speech(parts: list[Part], text: str, line: int, delivery: Delivery) -> 
         parts.append(Speech(text, line, delivery))
 
 
-def duplicate_problems(scripts: list[Script]) -> list[Problem]:
-    """Two scripts with one slug or one episode number would overwrite or confuse each other."""
+def show_notes(script: Script, show: ShowSettings) -> str:
+    """An episode's notes: its ``description``, then the show's ``show_notes_footer``."""
+    return f"{script.description}\n\n{show.show_notes_footer}".strip()
+
+
+def notes_problems(scripts: list[Script], show: ShowSettings) -> list[Problem]:
+    """Notes over Apple's limit of 4,000 bytes for an item's ``<description>`` (Apple Podcasts
+    RSS feed requirements), counted in UTF-8 with the footer, at the ``description:`` line."""
     problems = []
+    footer = len(show.show_notes_footer.encode()) if show.show_notes_footer.strip() else 0
+    for script in scripts:
+        size = len(show_notes(script, show).encode())
+        if size > MAX_NOTES_BYTES:
+            with_footer = f" with show.yml's show_notes_footer ({footer:,})" if footer else ""
+            problems.append(Problem(
+                script.path, script.lines.get("description", 1),
+                f"show notes are {size:,} bytes{with_footer}; Apple's limit is "
+                f"{MAX_NOTES_BYTES:,}: shorten `description` by {size - MAX_NOTES_BYTES:,}"))
+    return problems
+
+
+def duplicate_problems(scripts: list[Script]) -> list[Problem]:
+    """Two scripts with one slug, episode number or guid would overwrite or confuse each
+    other (apps show one episode per guid)."""
+    problems = _guid_problems(scripts)
     by_slug: dict[str, Script] = {}
     by_number: dict[int, Script] = {}
     for script in scripts:
@@ -460,4 +517,21 @@ def duplicate_problems(scripts: list[Script]) -> list[Problem]:
                 problems.append(Problem(script.path, script.lines.get("episode", 1),
                                         f"episode {script.episode} is also used by {other.path}"))
             by_number.setdefault(script.episode, script)
+    return problems
+
+
+def _guid_problems(scripts: list[Script]) -> list[Problem]:
+    """A ``guid:`` that another script also has (set, or derived from its slug)."""
+    if not any(script.guid for script in scripts):
+        return []  # derived guids differ when slugs do (those are checked on their own)
+    problems = []
+    by_guid: dict[str, Script] = {}
+    for script in scripts:
+        guid = script.feed_guid
+        other = by_guid.setdefault(guid, script)
+        if other is not script:
+            culprit, first = (script, other) if script.guid else (other, script)
+            problems.append(Problem(culprit.path, culprit.lines.get("guid", 1),
+                                    f"guid `{cut(guid)}` is also the guid of {first.path}: "
+                                    "apps would show only one of them; give each its own"))
     return problems

@@ -1,19 +1,38 @@
-"""Show settings: ``scripts/show.yml`` validated in one pass, every problem with its line."""
+"""Show settings: ``scripts/show.yml`` validated in one pass, every problem with its line.
+
+:data:`SHOW` declares every key once (type, default, range or choices, help); the record
+:class:`ShowSettings` takes its defaults from it and the README's table is generated from it.
+"""
 
 from __future__ import annotations
 
-import difflib
+import datetime as dt
 import re
-import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
-from rtr_audio.durations import parse_duration
-from rtr_audio.errors import Problem
+from rtr_audio.engines import engine_names
+from rtr_audio.errors import Problem, cut, shown
 from rtr_audio.files import read_text
-from rtr_audio.yamlsrc import Located, load_mapping, unknown_key_problems
+from rtr_audio.schema import (
+    Choice,
+    Custom,
+    Duration,
+    Flag,
+    Invalid,
+    Number,
+    Pattern,
+    Period,
+    Schema,
+    Text,
+    Url,
+    Uuid,
+    Where,
+    Whole,
+    did_you_mean,
+)
+from rtr_audio.yamlsrc import MAX_SETTINGS_CHARS, load_mapping
 
 # Apple Podcasts categories (https://podcasters.apple.com/support/1691-apple-podcasts-categories).
 APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {
@@ -50,47 +69,205 @@ APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$", re.IGNORECASE)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_RATE, MAX_RATE = 60, 400  # words per minute; outside this speech is unintelligible
-
-
-@dataclass(frozen=True)
-class Gaps:
-    """Silences the narration leaves on its own, in seconds (calm defaults)."""
-
-    sentence: float = 0.7
-    paragraph: float = 1.6
-    heading: float = 2.5
-    list_item: float = 1.0
-
-
+SHOW_TYPES = ("episodic", "serial")  # Apple's itunes:type
+BEDS = ("none", "pad", "rain")  # sound beds rtr-audio synthesises; else an audio file's path
+BED_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a")
+# rclone's `remote:path` (also `:backend:path` and `remote,option=value:path`). A remote name may
+# hold letters, digits, `_ - . + @` and spaces, but not start with `-` (it would read as an
+# option) or a space (https://rclone.org/docs/#config-config-file).
+_REMOTE = re.compile(r"^:?[\w.+@][\w.+@ -]*(,[^:\s]*)?:[^\x00-\x1f]*$")
 GAP_KEYS = {"sentence_gap": "sentence", "paragraph_gap": "paragraph",
             "heading_gap": "heading", "list_gap": "list_item"}
 
 
+def normalise_base_url(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
+def _owner(key: str, value: object, where: Where) -> tuple[str, str]:
+    if not isinstance(value, dict):
+        raise Invalid("`owner` must be a mapping with `name` and `email`")
+    unknown = sorted(set(value) - {"name", "email"}, key=str)
+    if unknown:
+        raise Invalid(f"unknown `owner` key `{cut(str(unknown[0]))}`"
+                      f"{did_you_mean(unknown[0], ['name', 'email'])} (`owner` takes `name` "
+                      "and `email`)")
+    email = str(value.get("email") or "")
+    if email and not _EMAIL.match(email):
+        raise Invalid(f"`owner.email` is not an email address: {shown(email)}")
+    return str(value.get("name") or ""), email
+
+
+def _cover(key: str, value: object, where: Where) -> Path:
+    if not isinstance(value, str) or not value.strip():
+        raise Invalid("`cover` must be a path to a JPEG or PNG image")
+    # Imported here: Pillow takes a noticeable part of start-up, and only shows that name their
+    # own cover need it to validate show.yml.
+    from rtr_audio.artwork import validate_cover
+
+    cover = (where.path.parent / value).resolve()
+    problems = validate_cover(cover, where.line, where.path)
+    if problems:
+        raise Invalid(problems[0].message)
+    return cover
+
+
+def check_bed(key: str, value: object, where: Where) -> str | Path:
+    """``none``, ``pad``, ``rain``, or an audio file inside the scripts folder (as a Path)."""
+    if isinstance(value, str) and value.strip().lower() in BEDS:
+        return value.strip().lower()
+    expected = (f"`{key}` must be {', '.join(BEDS)} or the path of an audio file "
+                f"({', '.join(BED_SUFFIXES)}) in the scripts folder")
+    if not isinstance(value, str) or not value.strip():
+        raise Invalid(f"{expected}, got {shown(value)}")
+    if Path(value.strip()).suffix.lower() not in BED_SUFFIXES:
+        raise Invalid(f"{expected}, got {shown(value)}{did_you_mean(value.strip(), BEDS)}")
+    folder = where.path.parent.resolve()
+    bed = (folder / value.strip()).resolve()
+    if not bed.is_relative_to(folder):
+        raise Invalid(f"`{key}`: {shown(value)} is outside the scripts folder; copy the file "
+                      "into it")
+    if not bed.is_file():
+        raise Invalid(f"`{key}`: audio file not found: {shown(value)}")
+    return bed
+
+
+def _remote(key: str, value: object, where: Where) -> str:
+    if not isinstance(value, str) or not _REMOTE.match(value.strip()):
+        raise Invalid(f"`{key}` must be an rclone remote like `myserver:podcast/` (a remote "
+                      f"from `rclone config`, a colon, a path), got {shown(value)}")
+    return value.strip()
+
+
+SHOW = Schema("show.yml", {
+    "title": Text(required=True, help="The show's name (feed, page, cover, ID3 album)."),
+    "description": Text(required=True, help="What the show is about, for apps and the page."),
+    "author": Text(required=True, help="Who makes it (itunes:author, ID3 artist)."),
+    "language": Pattern(pattern=_LANGUAGE, example="a language code like en-us", lower=True,
+                        default="en-us", help="Language of the narration (RFC 5646 tag)."),
+    "category": Custom(check=lambda key, value, where: parse_category(value),
+                       default=("Health & Fitness", "Mental Health"),
+                       split=lambda c: {"category": c[0], "subcategory": c[1]},
+                       kind_doc="Apple category, `Top > Sub`",
+                       default_doc="`Health & Fitness > Mental Health`",
+                       help="Apple Podcasts category and optional subcategory (also written as "
+                            "a list of two)."),
+    "explicit": Flag(default=False, help="Apple's itunes:explicit flag."),
+    "owner": Custom(check=_owner, default=("", ""), kind_doc="`{name, email}`", default_doc="—",
+                    split=lambda o: {"owner_name": o[0], "owner_email": o[1]},
+                    help="itunes:owner: who directories contact about the feed."),
+    "base_url": Url(default="http://localhost:8000/",
+                    help="Where the show is published; every URL in the feed and page starts "
+                         "here (`--base-url` overrides it)."),
+    "guid": Uuid(hint=" (leave it out to derive it from base_url)",
+                 default_doc="derived from `base_url`",
+                 help="The show's podcast:guid. When the show moves to another host, set it to "
+                      "the old feed's value so apps keep it as the same show."),
+    "type": Choice(choices=SHOW_TYPES, default="episodic",
+                   help="Apple's itunes:type: `episodic` (newest first) or `serial` (in order, "
+                        "oldest first)."),
+    "license": Text(help="The licence of the show's content as an SPDX identifier in lower "
+                         "case, e.g. `cc-by-sa-4.0` (Podcasting 2.0 podcast:license)."),
+    "cover": Custom(check=_cover, kind_doc="path to a JPEG/PNG", default_doc="generated",
+                    help="Cover image relative to show.yml: square RGB, 1400–3000 px (Apple's "
+                         "artwork rules). Absent: a calm cover is painted from the title."),
+    "website": Text(default_doc="the show page at `base_url`",
+                    help="The show's own web page: the feed's channel `<link>` and the page "
+                         "footer."),
+    "copyright": Text(help="Copyright line for the feed."),
+    "show_notes_footer": Text(default="", help="Appended to every episode's notes."),
+    "engine": Text(default="pyttsx3", help="Speech engine: `pyttsx3` (espeak-ng) or `piper`."),
+    # Only registered engines: an engine named in an input file never imports other code.
+    "fallback_engine": Choice(choices=tuple(engine_names()),
+                              help="Engine to use when `engine` is not available on the "
+                                   "machine."),
+    "voice": Text(default_doc="the engine's default",
+                  help="Voice id of `engine` (`rtr-audio voices` lists them)."),
+    "rate": Whole(minimum=MIN_RATE, maximum=MAX_RATE, unit="words per minute", default=150,
+                  help="Speaking rate."),
+    "loudness": Number(minimum=-30, maximum=-10, what="a LUFS target", unit="LUFS",
+                       default=-16.0,
+                       help="Integrated loudness of every episode in LUFS (EBU R128, "
+                            "ITU-R BS.1770); -16 is the usual podcast target."),
+    "sentence_gap": Duration(default=0.7, help="Silence after each sentence."),
+    "paragraph_gap": Duration(default=1.6, help="Silence after each paragraph."),
+    "heading_gap": Duration(default=2.5, help="Silence after each heading."),
+    "list_gap": Duration(default=1.0, help="Silence after each list item."),
+    "bed": Custom(check=check_bed, default="none",
+                  kind_doc="`none` \\| `pad` \\| `rain` \\| audio file path",
+                  help="A quiet sound bed under the narration: a synthesised `pad` or `rain`, "
+                       "or an audio file in the scripts folder."),
+    "bed_level": Number(minimum=-60, maximum=-20, what="a level in dBFS", unit="dBFS",
+                        default=-38.0,
+                        help="Level of the bed in the pauses, in dBFS."),
+    "bed_duck": Number(minimum=0, maximum=40, what="a number of dB", unit="dB",
+                       default=20.0,
+                       help="How far the bed is lowered under speech, in dB."),
+    "keep_previous": Period(maximum=dt.timedelta(days=365), default=dt.timedelta(days=7),
+                            help="How long a replaced episode's previous audio file stays "
+                                 "published, so apps that fetched the old feed can still "
+                                 "download it (`0`: removed at once)."),
+    "publish_to": Custom(check=_remote, kind_doc="rclone `remote:path`",
+                         help="Where the built show is uploaded with rclone."),
+})
+KNOWN_KEYS = list(SHOW.options)
+REQUIRED_KEYS = tuple(k for k, o in SHOW.options.items() if o.required)
+_DEFAULT = SHOW.defaults()
+
+
+@dataclass(frozen=True)
+class Gaps:
+    """Silences the narration leaves on its own, in seconds (calm defaults, from SHOW)."""
+
+    sentence: float = _DEFAULT["sentence_gap"]
+    paragraph: float = _DEFAULT["paragraph_gap"]
+    heading: float = _DEFAULT["heading_gap"]
+    list_item: float = _DEFAULT["list_gap"]
+
+
+def gaps_over(base: Gaps, values: dict[str, Any]) -> Gaps:
+    """``base`` with the gap keys found in ``values`` (``sentence_gap`` …, popped) applied."""
+    return replace(base, **{attr: values.pop(key) for key, attr in GAP_KEYS.items()
+                            if key in values})
+
+
 @dataclass(frozen=True)
 class ShowSettings:
-    """Everything in show.yml, typed, with defaults applied."""
+    """Everything in show.yml, typed, with the defaults of :data:`SHOW` applied.
+
+    ``bed`` is ``"none"``, ``"pad"``, ``"rain"`` or the resolved Path of an audio file;
+    ``bed_level`` is in dBFS, ``bed_duck`` in dB; ``keep_previous`` a timedelta (0: none).
+    """
 
     path: Path
     title: str
     description: str
     author: str
-    language: str = "en-us"
-    category: str = "Health & Fitness"
-    subcategory: str | None = "Mental Health"
-    explicit: bool = False
-    owner_name: str = ""
-    owner_email: str = ""
-    base_url: str = "http://localhost:8000/"
+    language: str = _DEFAULT["language"]
+    category: str = _DEFAULT["category"]
+    subcategory: str | None = _DEFAULT["subcategory"]
+    explicit: bool = _DEFAULT["explicit"]
+    owner_name: str = _DEFAULT["owner_name"]
+    owner_email: str = _DEFAULT["owner_email"]
+    base_url: str = _DEFAULT["base_url"]
     guid: str | None = None  # podcast:guid pinned (else derived from base_url)
+    type: str = _DEFAULT["type"]
+    license: str | None = None
     cover: Path | None = None
-    engine: str = "pyttsx3"
+    engine: str = _DEFAULT["engine"]
+    fallback_engine: str | None = None
     voice: str | None = None
-    rate: int = 150
-    loudness: float = -16.0
+    rate: int = _DEFAULT["rate"]
+    loudness: float = _DEFAULT["loudness"]
     website: str | None = None
     copyright: str | None = None
-    show_notes_footer: str = ""
+    show_notes_footer: str = _DEFAULT["show_notes_footer"]
     gaps: Gaps = field(default_factory=Gaps)
+    bed: str | Path = _DEFAULT["bed"]
+    bed_level: float = _DEFAULT["bed_level"]
+    bed_duck: float = _DEFAULT["bed_duck"]
+    keep_previous: dt.timedelta = _DEFAULT["keep_previous"]
+    publish_to: str | None = None
     lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def line_of(self, key: str) -> int | None:
@@ -104,18 +281,6 @@ class ShowSettings:
         return replace(self, **given)
 
 
-KNOWN_KEYS = [
-    "title", "description", "author", "language", "category", "explicit", "owner", "base_url",
-    "guid", "cover", "engine", "voice", "rate", "loudness", "website", "copyright",
-    "show_notes_footer", *GAP_KEYS,
-]
-REQUIRED_KEYS = ("title", "description", "author")
-
-
-def normalise_base_url(url: str) -> str:
-    return url if url.endswith("/") else url + "/"
-
-
 def load_settings(path: Path) -> tuple[ShowSettings | None, list[Problem]]:
     """Read and validate show.yml; returns settings only when there are no problems."""
     if not path.is_file():
@@ -124,147 +289,37 @@ def load_settings(path: Path) -> tuple[ShowSettings | None, list[Problem]]:
     text, problems = read_text(path)
     if text is None:
         return None, problems
-    located, problems = load_mapping(text, path)
+    located, problems = load_mapping(text, path, max_chars=MAX_SETTINGS_CHARS)
     if located is None:
         return None, problems
-    problems += unknown_key_problems(located, KNOWN_KEYS, path, "show.yml")
-    values, problems2 = _validate(located, path)
-    problems += problems2
+    values, key_problems = SHOW.validate(located, path)
+    problems += key_problems
     if problems:
         return None, problems
-    return ShowSettings(path=path, lines=dict(located.lines), **values), []
+    if "base_url" in values:
+        values["base_url"] = normalise_base_url(values["base_url"])
+    gaps = gaps_over(Gaps(), values)
+    return ShowSettings(path=path, lines=dict(located.lines), gaps=gaps, **values), []
 
 
-def _validate(located: Located, path: Path) -> tuple[dict[str, Any], list[Problem]]:
-    v, lines = located.values, located.lines
-    problems: list[Problem] = []
-    out: dict[str, Any] = {}
-
-    def bad(key: str, message: str) -> None:
-        problems.append(Problem(path, lines.get(key, located.line), message))
-
-    for key in REQUIRED_KEYS:
-        if key not in v:
-            problems.append(Problem(path, located.line, f"missing required key `{key}`"))
-    for key in ("title", "description", "author", "website", "copyright", "show_notes_footer",
-                "engine", "voice"):
-        if key in v:
-            if not isinstance(v[key], str) or not v[key].strip():
-                bad(key, f"`{key}` must be non-empty text")
-            else:
-                out[key] = v[key].strip()
-    if "language" in v:
-        if isinstance(v["language"], str) and _LANGUAGE.match(v["language"]):
-            out["language"] = v["language"].lower()
-        else:
-            bad("language", f"`language` must be a language code like en-us, got {v['language']!r}")
-    if "explicit" in v:
-        if isinstance(v["explicit"], bool):
-            out["explicit"] = v["explicit"]
-        else:
-            bad("explicit", f"`explicit` must be true or false, got {v['explicit']!r}")
-    if "rate" in v:
-        rate, message = check_rate(v["rate"])
-        if message:
-            bad("rate", message)
-        else:
-            out["rate"] = rate
-    if "loudness" in v:
-        lufs = v["loudness"]
-        if isinstance(lufs, bool) or not isinstance(lufs, int | float) or not -30 <= lufs <= -10:
-            bad("loudness", f"`loudness` must be a LUFS target between -30 and -10, got {lufs!r}")
-        else:
-            out["loudness"] = float(lufs)
-    if "base_url" in v:
-        url = v["base_url"]
-        parsed = urlparse(url) if isinstance(url, str) else None
-        if not parsed or parsed.scheme not in ("http", "https") or not parsed.netloc:
-            bad("base_url", f"`base_url` must be an http(s) URL, got {url!r}")
-        else:
-            out["base_url"] = normalise_base_url(url)
-    if "guid" in v:
-        try:
-            out["guid"] = str(uuid.UUID(str(v["guid"])))
-        except ValueError:
-            bad("guid", f"`guid` must be a UUID like 917393e3-1b1e-5cef-ace4-edaa54e1f810, "
-                        f"got {v['guid']!r} (leave it out to derive it from base_url)")
-    if "category" in v:
-        category, message = parse_category(v["category"])
-        if message:
-            bad("category", message)
-        else:
-            out["category"], out["subcategory"] = category
-    if "owner" in v:
-        owner = v["owner"]
-        unknown = sorted(set(owner) - {"name", "email"}, key=str) if isinstance(owner, dict) else []
-        if not isinstance(owner, dict):
-            bad("owner", "`owner` must be a mapping with `name` and `email`")
-        elif unknown:
-            close = difflib.get_close_matches(str(unknown[0]), ["name", "email"], n=1)
-            hint = f"; did you mean `{close[0]}`?" if close else ""
-            bad("owner", f"unknown `owner` key `{unknown[0]}`{hint} (`owner` takes `name` and "
-                         "`email`)")
-        else:
-            out["owner_name"] = str(owner.get("name") or "")
-            email = str(owner.get("email") or "")
-            if email and not _EMAIL.match(email):
-                bad("owner", f"`owner.email` is not an email address: {email!r}")
-            out["owner_email"] = email
-    if "cover" in v:
-        if not isinstance(v["cover"], str) or not v["cover"].strip():
-            bad("cover", "`cover` must be a path to a JPEG or PNG image")
-        else:
-            from rtr_audio.cover import validate_cover  # cover.py imports this module
-
-            cover = (path.parent / v["cover"]).resolve()
-            problems += validate_cover(cover, lines.get("cover", located.line), path)
-            out["cover"] = cover
-    gaps, gap_problems = parse_gaps(v, lines, path, Gaps())
-    problems += gap_problems
-    out["gaps"] = gaps
-    return out, problems
-
-
-def check_rate(value: object) -> tuple[int, str | None]:
-    if isinstance(value, bool) or not isinstance(value, int):
-        return 0, f"`rate` must be a whole number of words per minute, got {value!r}"
-    if not MIN_RATE <= value <= MAX_RATE:
-        return 0, f"`rate` {value} is out of range ({MIN_RATE}–{MAX_RATE} words per minute)"
-    return value, None
-
-
-def parse_gaps(
-    values: dict[str, Any], lines: dict[str, int], path: Path, base: Gaps
-) -> tuple[Gaps, list[Problem]]:
-    """Gap keys (``sentence_gap: 0.8s``…) applied over ``base``."""
-    problems, changes = [], {}
-    for key, attr in GAP_KEYS.items():
-        if key not in values:
-            continue
-        try:
-            changes[attr] = parse_duration(values[key])
-        except ValueError as exc:
-            problems.append(Problem(path, lines.get(key), f"`{key}`: {exc}"))
-    return replace(base, **changes), problems
-
-
-def parse_category(value: object) -> tuple[tuple[str, str | None], str | None]:
-    """``Health & Fitness > Mental Health`` or ``[Health & Fitness, Mental Health]``."""
-    if isinstance(value, str):
+def parse_category(value: object) -> tuple[str, str | None]:
+    """``Health & Fitness > Mental Health`` or ``[Health & Fitness, Mental Health]`` → (category,
+    subcategory); raises Invalid naming the nearest Apple Podcasts category."""
+    if isinstance(value, str) and len(value) <= 200:  # the split below is quadratic in spaces
         parts = [p.strip() for p in re.split(r"\s*[>›/]\s*(?=[A-Z])", value) if p.strip()]
     elif isinstance(value, list) and all(isinstance(p, str) for p in value):
         parts = [p.strip() for p in value]
     else:
-        return ("", None), "`category` must be text like `Health & Fitness > Mental Health`"
+        raise Invalid("`category` must be text like `Health & Fitness > Mental Health`")
     if not 1 <= len(parts) <= 2:
-        return ("", None), "`category` takes a category and at most one subcategory"
+        raise Invalid("`category` takes a category and at most one subcategory")
     top = parts[0]
     if top not in APPLE_CATEGORIES:
-        close = difflib.get_close_matches(top, list(APPLE_CATEGORIES), n=1)
-        hint = f"; did you mean `{close[0]}`?" if close else ""
-        return ("", None), f"`{top}` is not an Apple Podcasts category{hint}"
+        raise Invalid(f"`{cut(top)}` is not an Apple Podcasts category"
+                      f"{did_you_mean(top, list(APPLE_CATEGORIES))}")
     sub = parts[1] if len(parts) == 2 else None
     if sub is not None and sub not in APPLE_CATEGORIES[top]:
         allowed = ", ".join(APPLE_CATEGORIES[top]) or "none"
-        return ("", None), f"`{sub}` is not a subcategory of {top} (allowed: {allowed})"
-    return (top, sub), None
+        raise Invalid(f"`{cut(sub)}` is not a subcategory of {top} (allowed: {allowed})")
+    return top, sub
+

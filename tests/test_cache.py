@@ -7,6 +7,7 @@ script (engine version, sample format) are checked on the planned cache keys.
 
 from __future__ import annotations
 
+import datetime as dt
 import multiprocessing
 import os
 import re
@@ -18,9 +19,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rtr_audio import dsp, plan
-from rtr_audio.build import render_order
+from rtr_audio import dsp, pcm, plan
+from rtr_audio.build.schedule import render_order
 from rtr_audio.cache import Clip, ClipStore
+from rtr_audio.layout import Layout
 from rtr_audio.plan import EpisodePlan, plan_episode
 from rtr_audio.project import EngineCatalog, load_project, resolve_voices
 from rtr_audio.render import CLIPS_PER_PROCESS
@@ -115,7 +117,10 @@ def mp3s(out: Path) -> dict[str, bytes]:
 
 
 def mp3_names(out: Path) -> dict[str, str]:
-    return {p.name.split(".")[0]: p.name for p in (out / "episodes").glob("*.mp3")}
+    """The MP3 the feed names for each slug (previous versions may still be in the folder)."""
+    named = re.findall(r'<enclosure url="[^"]*/episodes/([^"/]+[.]mp3)"',
+                       (out / "feed.xml").read_text())
+    return {name.split(".")[0]: name for name in named}
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -160,7 +165,8 @@ def test_editing_one_sentence_renders_one_clip_and_remasters_one_episode(show):
     after = mp3_names(out)
     assert after["one"] == names["one"] and mp3s(out)["one"] == audio["one"]
     assert after["two"] != names["two"]  # a new URL for new audio
-    assert len(list((out / "episodes").glob("*.mp3"))) == 2  # the old version is gone
+    # The old version stays for keep_previous (apps holding the old feed still fetch it).
+    assert len(list((out / "episodes").glob("*.mp3"))) == 3
 
 
 @pytest.mark.parametrize("setting", ["voice: gmw/en-gb-x-rp", "rate: 160", "loudness: -18"])
@@ -193,11 +199,15 @@ def test_force_renders_and_masters_everything(show):
     assert build(scripts, out, "--force") == {"rendered": CLIPS, "reused": 0, "mastered": 2}
 
 
-def test_clean_removes_the_cache_and_the_output(show):
+def test_clean_removes_the_cache_and_the_output_once_the_grace_is_over(show):
     _scripts, out = show
     result = run_cli("clean", "-y", "--out", str(out))
     assert result.returncode == 0, result.stderr
-    assert not (out / ".cache").exists()
+    assert len(list((out / "episodes").glob("*.mp3"))) == 2  # kept for keep_previous (7d)
+    later = (dt.datetime.now(dt.UTC) + dt.timedelta(days=7, minutes=5)).isoformat()
+    result = run_cli("clean", "-y", "--out", str(out),
+                     env={**os.environ, "RTR_AUDIO_NOW": later})
+    assert result.returncode == 0, result.stderr
     assert list(out.iterdir()) == []
 
 
@@ -206,7 +216,7 @@ def test_clean_removes_the_cache_and_the_output(show):
 def test_truncated_clip_is_rendered_again_and_published_files_stay(show):
     scripts, out = show
     before = published(out)
-    store = ClipStore(out / ".cache")
+    store = ClipStore(Layout(out).clips)
     victim = next((out / ".cache" / "clips").rglob("*.clip"))
     seconds = store.load(victim.stem).seconds
     victim.write_bytes(victim.read_bytes()[:-1000])
@@ -224,7 +234,7 @@ def test_truncated_clip_is_rendered_again_and_published_files_stay(show):
 
 def test_corrupt_clip_is_rendered_again_and_never_published(show):
     scripts, out = show
-    store = ClipStore(out / ".cache")
+    store = ClipStore(Layout(out).clips)
     victim = next((out / ".cache" / "clips").rglob("*.clip"))
     clip = store.load(victim.stem)
     data = bytearray(victim.read_bytes())
@@ -268,7 +278,7 @@ def test_serial_and_parallel_builds_give_identical_audio(tmp_path):
 def _clip(seed: int, seconds: float = 20.0) -> Clip:
     rng = np.random.default_rng(seed)
     samples = rng.integers(-20000, 20000, int(dsp.RATE * seconds), dtype=np.int16)
-    return Clip(samples, rng.random(len(samples) // dsp.FRAME, dtype=np.float32))
+    return Clip(samples, rng.random(len(samples) // pcm.FRAME, dtype=np.float32))
 
 
 def _keep_saving(root: str, key: str, seed: int, ready) -> None:
@@ -358,7 +368,7 @@ def test_each_ingredient_of_a_clip_changes_its_key(tmp_path, monkeypatch):
         patch.setattr(plan, "CLIP_FORMAT", plan.CLIP_FORMAT + 1)
         assert _keys(scripts).isdisjoint(base)
     with monkeypatch.context() as patch:
-        patch.setattr(dsp, "RATE", 24000)
+        patch.setattr(pcm, "RATE", 24000)
         assert _keys(scripts).isdisjoint(base)
     (scripts / "lexicon.yml").write_text("RTR: are tee are\nZebra: zeb rah\n")
     assert len(_keys(scripts) - base) == 1

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from rtr_audio.cover import MAX_BYTES, cover_key, validate_cover, write_cover
+from rtr_audio.artwork import validate_cover
+from rtr_audio.cover import MAX_BYTES, cover_key, write_cover
 from rtr_audio.settings import ShowSettings
 
 SETTINGS = Path("scripts/show.yml")
@@ -175,16 +176,16 @@ def test_a_horizon_band_equals_blurring_and_compositing_the_whole_image():
 
     from PIL import ImageDraw, ImageFilter
 
-    from rtr_audio import cover
+    from rtr_audio import painting
 
-    size = cover.SIZE
+    size = painting.SIZE
     base, amplitude, colour, opacity = 0.86 * size, 38, (90, 92, 118), 240
-    sky = cover._gradient()
+    sky = painting._gradient()
     points = [(x, base - amplitude * math.sin(math.pi * x / size * 1.4 + base / 700))
               for x in range(0, size + 1, 50)]
     mask = Image.new("L", (size, size), 0)
     ImageDraw.Draw(mask).polygon([*points, (size, size), (0, size)], fill=opacity)
     mask = mask.filter(ImageFilter.GaussianBlur(2))
     expected = Image.composite(Image.new("RGB", sky.size, colour), sky, mask)
-    assert cover._band(sky.copy(), base, amplitude, colour, opacity).tobytes() == \
+    assert painting._band(sky.copy(), base, amplitude, colour, opacity).tobytes() == \
         expected.tobytes()
