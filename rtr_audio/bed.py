@@ -24,11 +24,25 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from rtr_audio import dsp, pcm
+from rtr_audio import pcm
 from rtr_audio.errors import RtrError
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+
+    class _Numpy:
+        """numpy, imported on first use: planning names a show's bed without synthesising it."""
+
+        def __getattr__(self, name: str):
+            import numpy
+
+            globals()["np"] = numpy
+            return getattr(numpy, name)
+
+    np = _Numpy()
 
 GENERATED = ("pad", "rain")
 NONE = "none"
@@ -90,7 +104,7 @@ def loop(bed: Bed) -> np.ndarray:
     rms = float(np.sqrt(np.mean(np.square(raw, dtype=np.float64))))
     if rms < 1e-6:
         raise BedError(f"bed {bed.source}: the audio is silent")
-    levelled = (raw * dsp.db_to_gain(bed.level - 20 * math.log10(rms))).astype(np.float32)
+    levelled = (raw * _gain(bed.level - 20 * math.log10(rms))).astype(np.float32)
     levelled.flags.writeable = False
     return levelled
 
@@ -263,7 +277,7 @@ def mix(voice: Iterable[bytes], gain_db: float, bed: Bed | None,
     One chunk in, one chunk out: memory is a chunk and the bed's loop. ``total`` is the
     episode's length in samples (for the fade-out).
     """
-    scale = dsp.db_to_gain(gain_db) / 32768.0
+    scale = _gain(gain_db) / 32768.0
     bed_loop = loop(bed) if bed is not None else None
     ducker = Ducker(voiced_spans(placements), total, bed.duck if bed else 0.0)
     position = 0
@@ -298,3 +312,7 @@ def _file_digest(path: Path) -> str:
     except OSError as exc:
         raise BedError(f"bed {path}: cannot read it: {exc.strerror or exc}") from exc
     return sha.hexdigest()
+
+
+def _gain(db: float) -> float:
+    return float(10 ** (db / 20))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rtr_audio import pcm, speech
+from rtr_audio.bed import Bed, bed_for
 from rtr_audio.cache import CLIP_FORMAT, digest
 from rtr_audio.script import PLAIN, Bell, Block, Delivery, Pause, Script, Speech
 from rtr_audio.settings import MAX_RATE, MIN_RATE, ShowSettings
@@ -56,6 +57,7 @@ class EpisodePlan:
     loudness: float
     tasks: dict[str, ClipTask] = field(default_factory=dict)
     bell_key: str | None = None
+    bed: Bed | None = None  # mixed under the voice when mastering (None: silence in pauses)
 
 
 def delivery_rate(rate: int, delivery: Delivery) -> int:
@@ -159,7 +161,9 @@ def plan_episode(
     planner.items.append(SilenceItem(ending))
     items = _chapter_at_start(planner.items, script.title)
     return EpisodePlan(script, tuple(items), show.loudness, planner.tasks,
-                       bell_key(show.loudness) if planner.uses_bell else None)
+                       bell_key(show.loudness) if planner.uses_bell else None,
+                       bed_for(show.bed if script.bed is None else script.bed, show.bed_level,
+                               show.bed_duck))
 
 
 def _chapter_at_start(items: list[Item], title: str) -> list[Item]:

@@ -51,11 +51,6 @@ MIN_LENGTH_SCALE, MAX_LENGTH_SCALE = 0.25, 4.0
 # sits at the int16 limit and the leveller always works on the clip (its gain and true-peak
 # limiter) instead of passing a clip that is by chance already at the target loudness.
 VOLUME = 0.5
-# The voice's randomness (VITS noise): lower than the model's defaults (0.667, 0.8) for a steadier
-# delivery, which an independent recogniser also understands better (pocketsphinx, 40 sentences
-# of the series at length_scale 1.56: WER 0.207 → 0.189). RTR_AUDIO_PIPER_NOISE="a,b" overrides.
-NOISE_SCALE, NOISE_W_SCALE = (float(v) for v in os.environ.get(
-    "RTR_AUDIO_PIPER_NOISE", "0.667,0.8").split(","))
 # Voices whose .onnx.json does not say (Piper configs have no gender field).
 KNOWN_GENDERS = {"en_US-joe-medium": "male"}
 
@@ -110,7 +105,7 @@ class PiperEngine:
         # With the settings of this adapter that change the sound (a new value, a new cache).
         return (f"piper-tts-{importlib.metadata.version('piper-tts')} "
                 f"onnxruntime-{onnxruntime.__version__} natural-rate-{NATURAL_RATE} "
-                f"volume-{VOLUME} noise-{NOISE_SCALE},{NOISE_W_SCALE}")
+                f"volume-{VOLUME}")
 
     def voices(self) -> list[VoiceInfo]:
         self._import()
@@ -137,7 +132,6 @@ class PiperEngine:
             self._located[voice] = locate_voice(voice)
         piper_voice = self._load(self._located[voice])
         syn_config = synthesis_cls(length_scale=length_scale(rate, piper_voice.config.length_scale),
-                                   noise_scale=NOISE_SCALE, noise_w_scale=NOISE_W_SCALE,
                                    volume=VOLUME)
         with wave.open(str(out), "wb") as wav:
             wav.setframerate(piper_voice.config.sample_rate)
