@@ -107,4 +107,7 @@ def encode(timeline: Timeline, store: ClipStore, target_lufs: float, dest: Path,
         dest.unlink(missing_ok=True)
         reason = errors.strip().splitlines()[-1] if errors.strip() else "unknown error"
         raise EncodeError(f"ffmpeg could not encode {dest.name}: {reason}")
+    if not dest.is_file() or dest.stat().st_size == 0:  # a broken or stub ffmpeg on the PATH
+        raise EncodeError(f"{command[0]} exited without an error but wrote no MP3 for "
+                          f"{dest.name}; check that it is a working ffmpeg with libmp3lame")
     return Mastered(dest, gain, measured)
