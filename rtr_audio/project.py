@@ -136,8 +136,10 @@ def _show_engine(show: ShowSettings, catalog: EngineCatalog) -> str:
     fallback = getattr(show, "fallback_engine", None)
     if not fallback or fallback == show.engine:
         return show.engine
-    try:
-        catalog.engine(show.engine)
+    try:  # the voice too: an engine may load its library only to find a voice
+        catalog.voice(show.engine, show.voice, show.rate)
+    except UnknownVoice:
+        return show.engine  # reported at its line by resolve_voices
     except EngineUnavailable as exc:
         catalog.notes.setdefault(
             show.engine, f"{exc}; speaking with fallback_engine {fallback} instead")
