@@ -59,7 +59,7 @@ def word_error_rate(reference: list[str], hypothesis: list[str]) -> float:
     return previous[-1] / max(1, len(reference))
 
 
-def transcribe(mp3: Path, vtt: Path, margin: float = 0.25) -> list[tuple[str, str]]:
+def transcribe(mp3: Path, vtt: Path, margin: float = 0.05) -> list[tuple[str, str]]:
     """(cue text, what pocketsphinx heard) for every cue of the episode."""
     from pocketsphinx import Decoder
 
