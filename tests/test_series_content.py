@@ -58,7 +58,7 @@ FRONT_MATTER_KEYS = {
 }  # fmt: skip
 SHOW_KEYS = FRONT_MATTER_KEYS - {"episode", "type", "date"} | {
     "author", "language", "category", "explicit", "owner", "base_url", "engine", "loudness",
-    "copyright", "show_notes_footer", "type", "license",
+    "copyright", "show_notes_footer", "type", "license", "fallback_engine",
 }  # fmt: skip  (no `website`: it defaults to the show page at base_url, never localhost)
 MARKER = re.compile(r"\[(?:pause(?:\s+[^\]]*)?|bell)\]")
 RELIVING = re.compile(r"\bre-?liv\w*")

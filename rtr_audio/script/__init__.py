@@ -3,8 +3,9 @@
 Every block and directive keeps the line it came from, so problems and synthesis failures can be
 reported as ``path:line``.
 
-The front matter is read by ``front_matter``, the Markdown body by ``body``; this module holds
-the Script record and the checks across scripts.
+The front matter is read by ``front_matter``, the Markdown body by ``body`` and the markup
+inside its blocks by ``markup``; this module holds the Script record and the checks across
+scripts.
 """
 
 from __future__ import annotations
@@ -19,24 +20,17 @@ from anyascii import anyascii
 
 from rtr_audio.errors import Problem, cut
 from rtr_audio.files import MAX_SCRIPT_BYTES, read_text
-from rtr_audio.script.body import (
-    Bell,
-    Block,
-    Part,
-    Pause,
-    Speech,
-    has_words,
-    long_number_problems,
-    parse_body,
-)
+from rtr_audio.script.body import Block, has_words, long_number_problems, parse_body
 from rtr_audio.script.front_matter import FRONT_MATTER, split_front_matter, validate_front_matter
+from rtr_audio.script.markup import PLAIN, Bell, Delivery, Part, Pause, Speech
 from rtr_audio.settings import Gaps, ShowSettings
 from rtr_audio.yamlsrc import MAX_SETTINGS_CHARS, load_mapping
 
-# The blocks and the front matter's schema are re-exported: callers need only this module.
+# The parts, blocks and the front matter's schema are re-exported: callers need only this module.
 __all__ = [
-    "FRONT_MATTER", "Bell", "Block", "Part", "Pause", "Script", "Speech", "duplicate_problems",
-    "notes_problems", "parse_script", "script_paths", "show_notes", "slug_for",
+    "FRONT_MATTER", "PLAIN", "Bell", "Block", "Delivery", "Part", "Pause", "Script", "Speech",
+    "duplicate_problems", "notes_problems", "parse_script", "script_paths", "show_notes",
+    "slug_for",
 ]
 
 _ORDER_PREFIX = re.compile(r"^\d+[-_ .]+")

@@ -1,26 +1,22 @@
-"""The Markdown body of a script: headings, paragraphs and list items, each split into speech,
-``[pause …]`` and ``[bell]`` parts that keep the file line they came from.
+"""The Markdown body of a script: headings, paragraphs and list items, each made of the
+parts ``markup`` reads, keeping the file line they came from.
 
-``<!-- comments -->`` are blanked (line numbers stay right); a bracketed word that is neither
-directive nor a near miss of one (`[pase]` → did you mean [pause]?) is spoken as written.
+``<!-- comments -->`` are blanked (line numbers stay right); an indented line continues the list
+item above it.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from rtr_audio.durations import parse_duration
 from rtr_audio.errors import Problem
-
-DEFAULT_PAUSE = 2.0
+from rtr_audio.script.markup import Markup, Part, Speech
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _ITEM = re.compile(r"^\s{0,3}(?:[-*+•]|\d{1,3}[.)])\s+(.*)$")
-_DIRECTIVE = re.compile(r"\[\s*([A-Za-z]+)\b([^\]\[]*)\](?!\()")
 _WORD_CHARACTER = re.compile(r"[^\W_]")  # a letter or digit: markup alone (`___`) says nothing
 # Nobody follows a number of more digits read aloud; far longer ones (thousands of digits) also
 # exceed what the number reading can convert.
@@ -28,26 +24,6 @@ MAX_DIGITS = 100
 _LONG_NUMBER = re.compile(rf"\d{{{MAX_DIGITS + 1},}}")
 
 
-@dataclass(frozen=True)
-class Speech:
-    """Text to be spoken, as written (markup is cleaned later, in the speech stage)."""
-
-    text: str
-    line: int
-
-
-@dataclass(frozen=True)
-class Pause:
-    seconds: float
-    line: int
-
-
-@dataclass(frozen=True)
-class Bell:
-    line: int
-
-
-Part = Speech | Pause | Bell
 BlockKind = Literal["heading", "paragraph", "item"]
 
 
@@ -80,19 +56,25 @@ def has_words(part: object) -> bool:
 
 
 def parse_body(body: str, path: Path, first_line: int) -> tuple[list[Block], list[Problem]]:
-    """Blocks of the Markdown body; ``first_line`` is the file line of the body's first line."""
+    """Blocks of the Markdown body; ``first_line`` is the file line of the body's first line.
+
+    Delivery spans (``[slow]``, ``[rate N]``, ``[soft]``) open and close inside one block; a
+    ``[voice NAME]`` lasts over the following blocks until ``[voice]`` or the next heading.
+    """
     body, problems = _blank_comments(body, path, first_line)
     blocks: list[Block] = []
-    paragraph: list[tuple[int, str]] = []
+    pending: list[tuple[int, str]] = []  # lines of the paragraph or list item being read
+    pending_kind: list[BlockKind] = []
+    state = Markup(path)
 
     def flush() -> None:
-        if paragraph:
-            text = " ".join(t.strip() for _, t in paragraph)
-            parts, part_problems = parse_parts(text, path, paragraph[0][0])
-            problems.extend(part_problems)
+        if pending:
+            kind = pending_kind[0]
+            parts = state.parse_block(pending, problems)
             if parts:
-                blocks.append(Block("paragraph", tuple(parts), paragraph[0][0]))
-            paragraph.clear()
+                blocks.append(Block(kind, tuple(parts), pending[0][0]))
+            pending.clear()
+            pending_kind.clear()
 
     for offset, raw in enumerate(body.split("\n")):
         number = first_line + offset
@@ -102,22 +84,24 @@ def parse_body(body: str, path: Path, first_line: int) -> tuple[list[Block], lis
             continue
         heading = _HEADING.match(line)
         item = _ITEM.match(line)
-        if heading or item:
+        if heading:
             flush()
-            kind: BlockKind = "heading" if heading else "item"
-            text = heading.group(2) if heading else item.group(1)  # type: ignore[union-attr]
-            parts, part_problems = parse_parts(text, path, number)
-            problems.extend(part_problems)
+            state.voice = None  # a heading starts a section in the episode's own voice
+            parts = state.parse_block([(number, heading.group(2))], problems)
             if parts:
-                blocks.append(Block(kind, tuple(parts), number))
-        elif blocks and blocks[-1].kind == "item" and raw[:1].isspace() and not paragraph:
-            # An indented line continues the list item above it.
-            last = blocks.pop()
-            parts, part_problems = parse_parts(f"{last.text} {line.strip()}", path, last.line)
-            problems.extend(part_problems)
-            blocks.append(Block("item", tuple(parts), last.line))
+                blocks.append(Block("heading", tuple(parts), number))
+        elif item:
+            flush()
+            pending.append((number, item.group(1)))
+            pending_kind.append("item")
+        elif pending_kind[:1] == ["item"] and raw[:1].isspace():
+            pending.append((number, line.strip()))  # an indented line continues the item
         else:
-            paragraph.append((number, line))
+            if pending_kind[:1] == ["item"]:
+                flush()
+            if not pending:
+                pending_kind.append("paragraph")
+            pending.append((number, line))
     flush()
     return blocks, problems
 
@@ -142,51 +126,3 @@ def _blank_comments(body: str, path: Path, first_line: int) -> tuple[str, list[P
         out.append(re.sub(r"[^\n]", " ", body[start:end + 3]))
         position = end + 3
     return "".join(out), problems
-
-
-def parse_parts(text: str, path: Path, line: int) -> tuple[list[Part], list[Problem]]:
-    """Split a line of text into speech, ``[pause …]`` and ``[bell]`` parts."""
-    parts: list[Part] = []
-    problems: list[Problem] = []
-    position = 0
-    for match in _DIRECTIVE.finditer(text):
-        name, argument = match.group(1).lower(), match.group(2).strip()
-        directive = _directive(name, argument, path, line, problems)
-        if directive is _NOT_A_DIRECTIVE:
-            continue
-        _add_speech(parts, text[position:match.start()], line)
-        if directive is not None:
-            parts.append(directive)
-        position = match.end()
-    _add_speech(parts, text[position:], line)
-    return parts, problems
-
-
-_NOT_A_DIRECTIVE = object()
-
-
-def _directive(name: str, argument: str, path: Path, line: int, problems: list[Problem]):
-    if name == "pause":
-        if not argument:
-            return Pause(DEFAULT_PAUSE, line)
-        try:
-            return Pause(parse_duration(argument), line)
-        except ValueError as exc:
-            problems.append(Problem(path, line, f"[pause {argument}]: {exc}"))
-            return None
-    if name == "bell":
-        if argument:
-            problems.append(Problem(path, line, f"[bell] takes no argument, got {argument!r}"))
-        return Bell(line)
-    close = difflib.get_close_matches(name, ["pause", "bell"], n=1, cutoff=0.6)
-    if close:
-        problems.append(Problem(path, line, f"unknown directive [{name}{' ' if argument else ''}"
-                                            f"{argument}]; did you mean [{close[0]}]?"))
-        return None
-    return _NOT_A_DIRECTIVE  # ordinary bracketed text, spoken as written
-
-
-def _add_speech(parts: list[Part], text: str, line: int) -> None:
-    text = " ".join(text.split())
-    if text and re.search(r"\w", text):
-        parts.append(Speech(text, line))
