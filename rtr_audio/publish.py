@@ -35,6 +35,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import tempfile
 import time
@@ -255,7 +256,7 @@ class Record:
 def load_record(path: Path, dest: str) -> Record:
     """The record for ``dest``; anything unreadable or malformed counts as no record."""
     try:
-        data = json.loads(path.read_text())
+        data = _read_json(path)
         entry = data["destinations"][dest]
         uploaded = {str(k): {"size": int(v["size"]), "sha256": v.get("sha256"),
                              "modtime": v.get("modtime")}
@@ -272,7 +273,7 @@ def load_record(path: Path, dest: str) -> Record:
 def save_record(path: Path, dest: str, record: Record) -> None:
     """Write ``record`` for ``dest`` atomically, keeping other destinations' records."""
     try:
-        data = json.loads(path.read_text())
+        data = _read_json(path)
         destinations = data["destinations"] if isinstance(data["destinations"], dict) else {}
     except (OSError, ValueError, TypeError, KeyError, RecursionError):
         destinations = {}
@@ -280,6 +281,20 @@ def save_record(path: Path, dest: str, record: Record) -> None:
                           "overwrite_move": record.overwrite_move}
     atomic_write(path, json.dumps({"version": 1, "destinations": destinations},
                                   indent=1, sort_keys=True).encode())
+
+
+RECORD_LIMIT = 64 * 2**20  # bytes; a real record is ~150 bytes per published file
+
+
+def _read_json(path: Path) -> Any:
+    """JSON of a regular file of at most RECORD_LIMIT bytes; ValueError for anything else.
+
+    A record replaced by a link to ``/dev/zero`` or a FIFO would otherwise never finish reading.
+    """
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode) or info.st_size > RECORD_LIMIT:
+        raise ValueError(f"{path} is not a regular file under {RECORD_LIMIT} bytes")
+    return json.loads(path.read_bytes())
 
 
 def _parse_time(text: str) -> dt.datetime | None:
@@ -435,6 +450,38 @@ def temp_name(rel: str) -> str:
     return f"{folder}/.{name}{TEMP_SUFFIX}" if folder else f".{name}{TEMP_SUFFIX}"
 
 
+def check_dest(dest: str, out: Path) -> None:
+    """Refuse a DEST that rclone would misread, or a local DEST overlapping ``out``.
+
+    A leading ``-`` makes rclone read DEST as one of its own options (``--config=…``, ``-vv``);
+    control characters (a newline, a tab) are never part of a real path and break our one-line
+    messages; a local folder inside ``out`` (or ``out`` itself, or one holding it) would be
+    published into itself again on every publish. Raises PublishError (one line).
+    """
+    if not dest.strip():
+        raise PublishError("DEST is empty: give an rclone remote:path such as s3:bucket/show")
+    if dest.startswith("-"):
+        raise PublishError(f"DEST {dest[:60]!r} starts with '-', which rclone would read as an "
+                           "option: for a local folder of that name write ./" + dest[:60])
+    if any(ord(c) < 32 or ord(c) == 127 for c in dest):
+        raise PublishError(f"DEST {display_dest(dest)[:60]!r} contains a control character "
+                           "(newline, tab…): give an rclone remote:path on one line")
+    local = _local_path(dest)
+    if local is not None:
+        there, built = local.resolve(), out.resolve()
+        if there == built or built in there.parents or there in built.parents:
+            raise PublishError(f"DEST {dest} overlaps the output folder {out}: publish to a "
+                               "folder outside it (and not one that holds it)")
+
+
+def _local_path(dest: str) -> Path | None:
+    """The local folder DEST names (a plain path or ``:local:path``), else None (a remote)."""
+    if dest.startswith(":local:"):
+        return Path(dest[len(":local:"):] or ".")
+    head = dest.split("/", 1)[0]
+    return Path(dest) if ":" not in head else None
+
+
 def display_dest(dest: str) -> str:
     """DEST for messages, with secrets in an rclone connection string replaced by ``***``.
 
@@ -580,8 +627,7 @@ def publish(options: PublishOptions, say: Callable[[str], None],
 
     started = time.monotonic()
     now = now or dt.datetime.now(dt.UTC).replace(microsecond=0)
-    if not options.dest.strip():
-        raise PublishError("DEST is empty: give an rclone remote:path such as s3:bucket/show")
+    check_dest(options.dest, options.out_dir)
     rclone = Rclone(options.dest)
     shown = display_dest(options.dest)
     state = options.out_dir / ".cache" / STATE_NAME

@@ -7,6 +7,7 @@ markup, split into sentences, the lexicon applied, then the normaliser (``speech
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,7 +74,18 @@ def script_clips(path: Path) -> Iterator[Clip]:
 
 
 def file_lines(path: Path) -> list[str]:
-    """Lines of a UTF-8 text file (``path:line`` errors for undecodable input)."""
+    """Lines of a UTF-8 text file (``path:line`` errors for undecodable input).
+
+    Only a regular file is read: a device such as ``/dev/zero`` or a pipe may never end, and
+    reading it whole would fill the memory (InputError, one line).
+    """
+    try:
+        regular = stat.S_ISREG(path.stat().st_mode)
+    except OSError as exc:
+        raise InputError([Problem(path, 1, f"cannot be read: {exc.strerror}")]) from None
+    if not regular:
+        raise InputError([Problem(path, 1, "not a regular file (a device, pipe or folder): "
+                                           "give a text file, one line per text to check")])
     text, problems = read_text(path)
     if text is None:
         raise InputError(problems)
