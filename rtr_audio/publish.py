@@ -77,6 +77,8 @@ CONTENT_TYPES: dict[str, str] = {
     ".js": "text/javascript", ".txt": "text/plain; charset=utf-8",
 }
 _SECRET_KEY = re.compile(r"(pass|secret|key|token|auth|sas|credentials)", re.IGNORECASE)
+_CONNECTION_VALUE = re.compile(r"([,:](\w+)=)(\"[^\"]*\"|'[^']*'|[^,:]*)")
+_URL_PASSWORD = re.compile(r"://[^/:@\s]*:([^/@\s]+)@")
 _LOG_PREFIX = re.compile(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d (?:[A-Z]+\s*:\s*)?")
 
 
@@ -254,10 +256,14 @@ class Record:
 
 
 def load_record(path: Path, dest: str) -> Record:
-    """The record for ``dest``; anything unreadable or malformed counts as no record."""
+    """The record for ``dest``; anything unreadable or malformed counts as no record.
+
+    Records are kept under DEST with its secrets hidden (``display_dest``): a password in a
+    connection string is never written to disk by us.
+    """
     try:
         data = _read_json(path)
-        entry = data["destinations"][dest]
+        entry = data["destinations"][display_dest(dest)]
         uploaded = {str(k): {"size": int(v["size"]), "sha256": v.get("sha256"),
                              "modtime": v.get("modtime")}
                     for k, v in entry.get("uploaded", {}).items()
@@ -277,8 +283,9 @@ def save_record(path: Path, dest: str, record: Record) -> None:
         destinations = data["destinations"] if isinstance(data["destinations"], dict) else {}
     except (OSError, ValueError, TypeError, KeyError, RecursionError):
         destinations = {}
-    destinations[dest] = {"uploaded": record.uploaded, "unnamed_since": record.unnamed_since,
-                          "overwrite_move": record.overwrite_move}
+    destinations[display_dest(dest)] = {"uploaded": record.uploaded,
+                                        "unnamed_since": record.unnamed_since,
+                                        "overwrite_move": record.overwrite_move}
     atomic_write(path, json.dumps({"version": 1, "destinations": destinations},
                                   indent=1, sort_keys=True).encode())
 
@@ -350,8 +357,9 @@ class Rclone:
         except OSError as exc:
             raise PublishError(f"rclone could not start: {exc}") from None
         if done.returncode not in ok_codes:
-            raise PublishError(f"rclone could not {doing} {display_dest(self.dest)}: "
-                               f"{rclone_reason(done.stderr)}")
+            # rclone may echo part of a connection string (with its pass=…) in its reason
+            reason = hide_secrets(rclone_reason(done.stderr), self.dest)
+            raise PublishError(f"rclone could not {doing} {display_dest(self.dest)}: {reason}")
         if done.returncode != 0:
             return ""
         return done.stdout
@@ -485,11 +493,23 @@ def _local_path(dest: str) -> Path | None:
 def display_dest(dest: str) -> str:
     """DEST for messages, with secrets in an rclone connection string replaced by ``***``.
 
-    ``:webdav,url=https://h/,pass=XYZ:show`` → ``:webdav,url=https://h/,pass=***:show``.
+    ``:webdav,url=https://h/,pass=XYZ:show`` → ``:webdav,url=https://h/,pass=***:show``; a
+    password in a URL's user part (``https://u:XYZ@h/``) too.
     """
-    return re.sub(r"([,:](\w+)=)(\"[^\"]*\"|'[^']*'|[^,:]*)",
-                  lambda m: m.group(1) + ("***" if _SECRET_KEY.search(m.group(2))
-                                          else m.group(3)), dest)
+    return hide_secrets(dest, dest)
+
+
+def hide_secrets(text: str, dest: str) -> str:
+    """``text`` with every secret of ``dest`` (and any ``pass=…``-like value or URL password in
+    ``text`` itself) replaced by ``***``."""
+    secrets = [m.group(3).strip("'\"") for m in _CONNECTION_VALUE.finditer(dest)
+               if _SECRET_KEY.search(m.group(2))]
+    secrets += [m.group(1) for m in _URL_PASSWORD.finditer(dest)]
+    for secret in sorted(filter(None, secrets), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    text = _CONNECTION_VALUE.sub(lambda m: m.group(1) + ("***" if _SECRET_KEY.search(m.group(2))
+                                                         else m.group(3)), text)
+    return _URL_PASSWORD.sub(lambda m: m.group(0).replace(m.group(1), "***"), text)
 
 
 def rclone_reason(stderr: str) -> str:

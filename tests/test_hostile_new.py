@@ -131,3 +131,32 @@ def test_plain_text_of_many_brackets_does_not_backtrack():
     text = "[" * 200_000 + "](" * 200_000
     assert notes.plain_text(text) == text
     assert notes.plain_text("[[a](https://x.org)") == "[a (https://x.org)"
+
+
+@pytest.mark.parametrize("dest, secret", [
+    (":webdav,url=http://127.0.0.1:9/,user=u,pass=SECRETPW:show", "SECRETPW"),
+    (":webdav,url='http://127.0.0.1:9/',pass='SEC,RET':show", "SEC,RET"),
+    (":webdav,url=http://u:URLSECRET@127.0.0.1:9/:show", "URLSECRET"),
+    (":webdav,url=http://127.0.0.1:9/,bearer_token=TOKSECRET:show", "TOKSECRET"),
+])
+def test_secrets_in_a_connection_string_never_printed(dest: str, secret: str, tmp_path: Path):
+    """rclone echoes part of a badly quoted connection string in its error: hidden too, also
+    with --verbose (whose traceback repeats the message)."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "feed.xml").write_text(  # a feed naming no files: publish goes on to rclone
+        '<rss xmlns:atom="http://www.w3.org/2005/Atom"><channel><atom:link rel="self" '
+        'href="https://example.org/show/feed.xml"/></channel></rss>')
+    result = run_cli("publish", dest, "--out", str(out), "-v", env=ENV)
+    assert result.returncode == 1, result.stderr
+    assert "rclone could not reach" in result.stderr
+    assert secret not in result.stdout + result.stderr and "***" in result.stderr
+    assert pub.display_dest(dest).count("***") >= 1
+
+
+def test_record_never_stores_a_secret(tmp_path: Path):
+    record = tmp_path / "publish.json"
+    dest = ":local,pass=LOCALSECRET:/srv/show"
+    pub.save_record(record, dest, pub.Record(uploaded={"feed.xml": {"size": 1}}))
+    assert "LOCALSECRET" not in record.read_text()
+    assert pub.load_record(record, dest).uploaded["feed.xml"]["size"] == 1
