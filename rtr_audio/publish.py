@@ -214,9 +214,10 @@ def _relative_paths(urls: Iterable[str], base_url: str,
 
 
 def is_loopback(url: str) -> bool:
-    """Whether ``url`` points at this computer only (localhost, 127.0.0.0/8, ::1)."""
-    host = urlparse(url).hostname or ""
-    return host in ("localhost", "::1") or host.startswith("127.") or host.endswith(".localhost")
+    """Whether ``url`` points at this computer only (the rule ``check --out`` applies)."""
+    from rtr_audio.feedcheck import is_loopback_url
+
+    return is_loopback_url(url)
 
 
 def _published_files(out: Path) -> Iterable[Path]:

@@ -10,8 +10,12 @@ Kinds (one line each; counts of cases tried / held / fixed are in the commit log
   refused with one line before rclone runs.
 - **publish record** (`.cache/publish.json`): a link to `/dev/zero`, a FIFO or a file over the
   size limit is read as no record, at once (it used to read forever).
-- **spoken --file**: a device (`/dev/zero`), a FIFO or a missing file is one `path:line` line
-  and exit 1, never a hang or a memory fill; NUL bytes and non-UTF-8 give their line.
+- **spoken --file and SCRIPT**: a device (`/dev/zero`) or a FIFO is one `path:line` line and
+  exit 1, never a hang or a memory fill (a missing file or a folder: Click's usage error, exit
+  2); NUL bytes and non-UTF-8 give their line.
+- **loopback links** (`check --out`, publish's warning): `127.1`, `2130706433`, `0x7f.0.0.1`,
+  `[::ffff:127.0.0.1]`, `[::]` and `0` are this machine too (cases in `test_feed_links.py`);
+  publish and check now share one rule.
 - **clock** (`RTR_AUDIO_NOW`): garbage, a date without zone, an offset past ±24 h, or a moment
   that leaves years 1-9999 once in UTC is one line, never an OverflowError.
 - **notes links**: `javascript:`, `vbscript:`, `data:`, entity-encoded and mixed-case schemes,
@@ -85,12 +89,14 @@ def test_record_that_is_not_a_small_regular_file_reads_as_none(kind: str, tmp_pa
     assert pub.load_record(record, "dest") == pub.Record()  # returns: no read of the stream
 
 
+@pytest.mark.parametrize("how", ["--file", "SCRIPT"])
 @pytest.mark.parametrize("kind", ["dev-zero", "fifo", "missing"])
-def test_spoken_file_that_is_not_a_text_file(kind: str, tmp_path: Path):
-    path = Path("/dev/zero") if kind == "dev-zero" else tmp_path / "lines"
+def test_spoken_file_that_is_not_a_text_file(kind: str, how: str, tmp_path: Path):
+    path = Path("/dev/zero") if kind == "dev-zero" else tmp_path / "lines.md"
     if kind == "fifo":
         os.mkfifo(path)
-    result = run_cli("spoken", "--file", str(path), env=ENV, timeout=60)
+    args = ["--file", str(path)] if how == "--file" else [str(path)]
+    result = run_cli("spoken", *args, env=ENV, timeout=60)
     if kind == "missing":  # Click's own check of the option: exit 2, one line after usage
         assert result.returncode == 2 and "does not exist" in result.stderr
         return
