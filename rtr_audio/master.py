@@ -12,11 +12,15 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rtr_audio import pcm
 from rtr_audio.assemble import Timeline, episode_loudness, stream_pcm
 from rtr_audio.cache import ClipStore
 from rtr_audio.errors import RtrError, ToolMissing
+
+if TYPE_CHECKING:
+    from rtr_audio.bed import Bed
 
 # 64 kbps CBR mono: transparent for a single speaking voice, ~29 MB per hour — kind to phones on
 # mobile data; CBR because VBR seeks inaccurately in Apple's and ExoPlayer-based players.
@@ -59,13 +63,28 @@ def episode_gain(timeline: Timeline, store: ClipStore, target: float) -> tuple[f
     return max(-MAX_GAIN_DB, min(MAX_GAIN_DB, target - measured + ENCODE_LOSS_LU)), measured
 
 
-def encode(timeline: Timeline, store: ClipStore, target_lufs: float, dest: Path) -> Mastered:
-    """Encode the timeline to ``dest`` (an MP3 without tags)."""
+def encode(timeline: Timeline, store: ClipStore, target_lufs: float, dest: Path,
+           bed: Bed | None = None) -> Mastered:
+    """Encode the timeline to ``dest`` (an MP3 without tags), with ``bed`` mixed under it.
+
+    Without a bed ffmpeg applies the episode gain to the int16 stream; with one, the voice is
+    scaled and the ducked bed added here, block by block (``bed.mix``), and ffmpeg is given
+    float32, so the bed's quiet tail keeps its resolution. The gain is the voice's either way:
+    ``bed_level`` is the bed's own level in the finished episode.
+    """
     gain, measured = episode_gain(timeline, store, target_lufs)
+    if bed is None:
+        source, volume = stream_pcm(timeline, store), f"volume={gain:.3f}dB:precision=float,"
+    else:
+        from rtr_audio.bed import mix  # numpy: only an episode with a bed needs it here
+
+        placements = ((p.start, p.length, p.key) for p in timeline.placements)
+        source = mix(stream_pcm(timeline, store), gain, bed, placements, timeline.total)
+        volume = ""
     command = [
         require_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y",
-        "-f", "s16le", "-ar", str(pcm.RATE), "-ac", "1", "-i", "pipe:0",
-        "-af", f"volume={gain:.3f}dB:precision=float,aresample={OUTPUT_RATE}",
+        "-f", "s16le" if bed is None else "f32le", "-ar", str(pcm.RATE), "-ac", "1",
+        "-i", "pipe:0", "-af", f"{volume}aresample={OUTPUT_RATE}",
         "-ac", "1", "-ar", str(OUTPUT_RATE),
         "-codec:a", "libmp3lame", "-b:a", BITRATE, "-compression_level", str(LAME_QUALITY),
         "-write_xing", "1", "-id3v2_version", "0", "-map_metadata", "-1",
@@ -74,7 +93,7 @@ def encode(timeline: Timeline, store: ClipStore, target_lufs: float, dest: Path)
     with subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE) as process:
         assert process.stdin is not None
         try:
-            for chunk in stream_pcm(timeline, store):
+            for chunk in source:
                 process.stdin.write(chunk)
             process.stdin.close()
         except BrokenPipeError:
@@ -88,4 +107,7 @@ def encode(timeline: Timeline, store: ClipStore, target_lufs: float, dest: Path)
         dest.unlink(missing_ok=True)
         reason = errors.strip().splitlines()[-1] if errors.strip() else "unknown error"
         raise EncodeError(f"ffmpeg could not encode {dest.name}: {reason}")
+    if not dest.is_file() or dest.stat().st_size == 0:  # a broken or stub ffmpeg on the PATH
+        raise EncodeError(f"{command[0]} exited without an error but wrote no MP3 for "
+                          f"{dest.name}; check that it is a working ffmpeg with libmp3lame")
     return Mastered(dest, gain, measured)

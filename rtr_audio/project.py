@@ -6,20 +6,22 @@ once (the writer fixes them in one go instead of one per build).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rtr_audio.cache import digest
 from rtr_audio.engines import (
-    ENGINES,
     Engine,
     EngineUnavailable,
     UnknownVoice,
+    is_registered,
     load_engine,
+    unknown_engine_message,
 )
-from rtr_audio.errors import InputError, Problem
+from rtr_audio.errors import InputError, Problem, RtrError
 from rtr_audio.script import (
     Script,
+    Speech,
     duplicate_problems,
     notes_problems,
     parse_script,
@@ -28,6 +30,7 @@ from rtr_audio.script import (
 from rtr_audio.settings import ShowSettings, load_settings
 from rtr_audio.speech import Lexicon
 from rtr_audio.tasks import Voice
+from rtr_audio.urls import web_url_problem
 
 
 @dataclass(frozen=True)
@@ -39,13 +42,23 @@ class Project:
 
 
 def load_project(scripts_dir: Path, **overrides: object) -> Project:
-    """Load and validate everything; raises InputError listing every problem."""
+    """Load and validate everything; raises InputError listing every problem.
+
+    ``overrides``: settings given on the command line (``base_url``), validated as show.yml's
+    own; a bad one raises RtrError naming the option.
+    """
+    url = overrides.get("base_url")
+    if url is not None and (message := web_url_problem(url, "--base-url", base=True)):
+        raise RtrError(message)
     if not scripts_dir.is_dir():
         raise InputError([Problem(scripts_dir, None, "scripts folder not found")])
     settings, problems = load_settings(scripts_dir / "show.yml")
     if settings is not None:
         settings = settings.with_overrides(**overrides)
-    lexicon, lexicon_problems = Lexicon.load(scripts_dir / "lexicon.yml")
+    lexicon_path = scripts_dir / "lexicon.yml"
+    if lexicon_path.is_symlink() and not lexicon_path.exists():  # not "no lexicon" in silence
+        problems.append(Problem(lexicon_path, None, "is a link to a file that does not exist"))
+    lexicon, lexicon_problems = Lexicon.load(lexicon_path)
     problems += lexicon_problems
     scripts: list[Script] = []
     paths = script_paths(scripts_dir)
@@ -57,11 +70,22 @@ def load_project(scripts_dir: Path, **overrides: object) -> Project:
         if script is not None:
             scripts.append(script)
     problems += duplicate_problems(scripts)
+    problems += _engine_problems(settings, scripts)
     if settings is not None:
         problems += notes_problems(scripts, settings)
     if problems or settings is None:
         raise InputError(problems)
     return Project(scripts_dir, settings, lexicon, tuple(scripts))
+
+
+def _engine_problems(settings: ShowSettings | None, scripts: list[Script]) -> list[Problem]:
+    """Engines named in show.yml or front matter must be registered ones: any other name would
+    be imported as a module, running code that came with the show."""
+    named = [(s.path, s.lines.get("engine"), s.engine) for s in scripts if s.engine]
+    if settings is not None:
+        named.append((settings.path, settings.line_of("engine"), settings.engine))
+    return [Problem(path, line, unknown_engine_message(name))
+            for path, line, name in named if not is_registered(name)]
 
 
 class EngineCatalog:
@@ -70,6 +94,7 @@ class EngineCatalog:
     def __init__(self) -> None:
         self._engines: dict[str, Engine] = {}
         self._versions: dict[str, str] = {}
+        self.notes: dict[str, str] = {}  # one line per engine replaced by a fallback
 
     def engine(self, name: str) -> Engine:
         if name not in self._engines:
@@ -105,6 +130,46 @@ def voice_for_engine(script: Script, show: ShowSettings, engine: str) -> str | N
     return None
 
 
+def _show_engine(show: ShowSettings, catalog: EngineCatalog) -> str:
+    """The show's engine; its ``fallback_engine`` (with a note) when that engine's library or
+    program is missing and the show allows a fallback."""
+    fallback = getattr(show, "fallback_engine", None)
+    if not fallback or fallback == show.engine:
+        return show.engine
+    try:  # the voice too: an engine may load its library only to find a voice
+        catalog.voice(show.engine, show.voice, show.rate)
+    except UnknownVoice:
+        return show.engine  # reported at its line by resolve_voices
+    except EngineUnavailable as exc:
+        catalog.notes.setdefault(
+            show.engine, f"{exc}; speaking with fallback_engine {fallback} instead")
+        return fallback
+    return show.engine
+
+
+def voice_directives(script: Script) -> dict[str, int]:
+    """Every ``[voice NAME]`` the script speaks in, with the first line spoken in it."""
+    found: dict[str, int] = {}
+    for block in script.blocks:
+        for part in block.parts:
+            if isinstance(part, Speech) and part.delivery.voice:
+                found.setdefault(part.delivery.voice, part.line)
+    return found
+
+
+def _alternate_voices(script: Script, catalog: EngineCatalog, engine: str, rate: int,
+                      problems: list[Problem]) -> tuple[tuple[str, Voice], ...]:
+    """The script's ``[voice NAME]`` voices, checked against ``engine`` (problems at their
+    lines)."""
+    alternates = []
+    for name, line in voice_directives(script).items():
+        try:
+            alternates.append((name, catalog.voice(engine, name, rate)))
+        except UnknownVoice as exc:
+            problems.append(Problem(script.path, line, f"[voice {name}]: {exc}"))
+    return tuple(alternates)
+
+
 def resolve_voices(
     project: Project, catalog: EngineCatalog, engine_override: str | None = None
 ) -> dict[str, Voice]:
@@ -113,10 +178,14 @@ def resolve_voices(
     voices: dict[str, Voice] = {}
     problems: list[Problem] = []
     for script in project.scripts:
-        engine = engine_override or script.engine or show.engine
+        engine = engine_override or script.engine or _show_engine(show, catalog)
         voice = voice_for_engine(script, show, engine)
         try:
             voices[script.slug] = catalog.voice(engine, voice, script.rate or show.rate)
+            alternates = _alternate_voices(script, catalog, engine, script.rate or show.rate,
+                                           problems)
+            if alternates:
+                voices[script.slug] = replace(voices[script.slug], alternates=alternates)
         except UnknownVoice as exc:
             if script.voice:
                 problems.append(Problem(script.path, script.lines.get("voice"), str(exc)))
@@ -127,7 +196,7 @@ def resolve_voices(
                 raise
             if script.engine:
                 problems.append(Problem(script.path, script.lines.get("engine"), str(exc)))
-            elif engine not in ENGINES and ":" not in engine:
+            elif not is_registered(engine):
                 # A misspelt engine name in show.yml is an input problem with a line; an engine
                 # whose library or program is missing stays a one-line error of its own.
                 problems.append(Problem(show.path, show.line_of("engine"), str(exc)))

@@ -57,6 +57,8 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *,
     project = project or load_project(options.scripts_dir, base_url=options.base_url)
     catalog = EngineCatalog()
     voices = validate(project, catalog, options)
+    for note in catalog.notes.values():  # an engine replaced by the show's fallback_engine
+        reporter.note(note)
     plans = plan(project, voices)
     out.mkdir(parents=True, exist_ok=True)
     with lock.build_lock(out, reporter.note):

@@ -7,6 +7,7 @@ import ctypes
 import ctypes.util
 import difflib
 import importlib.metadata
+import os
 import platform
 import shutil
 import sys
@@ -40,6 +41,8 @@ class Pyttsx3Engine:
         if self._engine is None:
             if sys.platform.startswith("linux") and not _espeak_library_present():
                 raise EngineUnavailable(ESPEAK_HINT)
+            if sys.platform.startswith("linux"):
+                _require_espeak_data()
             try:
                 # Here, when the engine is first used: pyttsx3 loads espeak-ng, which the fork
                 # server and `check` must not do.
@@ -92,9 +95,34 @@ class Pyttsx3Engine:
             ))
         return found
 
+    def variants(self) -> list[str]:
+        """espeak-ng's voice variants (``f3``, ``m2``, ``klatt``…): a voice id followed by
+        ``+variant`` (``gmw/en-us+f3``) speaks with that variant's pitch and timbre."""
+        if not sys.platform.startswith("linux"):
+            return []
+        self._get()
+        import ctypes
+
+        from pyttsx3.drivers import _espeak
+
+        data = ctypes.c_char_p()
+        _espeak.Info(ctypes.byref(data))
+        folder = Path(data.value.decode(errors="replace")) / "voices" / "!v" if data.value else None
+        return sorted(p.name for p in folder.iterdir()) if folder and folder.is_dir() else []
+
     def resolve_voice(self, voice: str | None) -> str:
         if voice is None:
             return "default"
+        if "+" in voice:
+            base, variant = voice.rsplit("+", 1)
+            variants = self.variants()
+            if variant not in variants:
+                close = difflib.get_close_matches(variant, variants, n=3)
+                hint = f" (did you mean {', '.join(close)}?)" if close else ""
+                raise UnknownVoice(f"unknown espeak-ng variant `{variant}` in `{voice}`{hint}; "
+                                   "variants are f1–f5, m1–m8 and more (voices/!v in "
+                                   "espeak-ng's data)")
+            return f"{self.resolve_voice(base)}+{variant}"
         voices = self.voices()
         for info in voices:
             if voice in (info.id, info.name):
@@ -155,3 +183,30 @@ def _set_now(engine: Any, name: str, value: object) -> None:
 def _espeak_library_present() -> bool:
     return bool(ctypes.util.find_library("espeak-ng") or ctypes.util.find_library("espeak")
                 or shutil.which("espeak-ng"))
+
+
+# Where Debian, Fedora and source builds put espeak-ng's data (phoneme tables, dictionaries).
+ESPEAK_DATA_FOLDERS = ("/usr/lib/x86_64-linux-gnu/espeak-ng-data",
+                       "/usr/lib/aarch64-linux-gnu/espeak-ng-data", "/usr/lib64/espeak-ng-data",
+                       "/usr/lib/espeak-ng-data", "/usr/share/espeak-ng-data",
+                       "/usr/local/share/espeak-ng-data", "/usr/local/lib/espeak-ng-data")
+
+
+def _require_espeak_data() -> None:
+    """Refuse with one line when espeak-ng's data is missing: the library would print its own
+    message and end the whole process from inside ``pyttsx3.init()``.
+
+    ``$ESPEAK_DATA_PATH`` (the folder holding ``espeak-ng-data``) wins, as in espeak-ng itself;
+    without it, any of the usual folders will do (one not listed here is not second-guessed).
+    """
+    configured = os.environ.get("ESPEAK_DATA_PATH")
+    if configured:
+        phontab = Path(configured) / "espeak-ng-data" / "phontab"
+        if not phontab.is_file():
+            raise EngineUnavailable(f"espeak-ng's data is missing: {phontab} not found "
+                                    "(check $ESPEAK_DATA_PATH, or reinstall espeak-ng-data)")
+        return
+    known = [Path(folder) for folder in ESPEAK_DATA_FOLDERS if Path(folder).is_dir()]
+    if known and not any((folder / "phontab").is_file() for folder in known):
+        raise EngineUnavailable(f"espeak-ng's data is missing: {known[0] / 'phontab'} not "
+                                "found (reinstall espeak-ng-data)")
