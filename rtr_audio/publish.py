@@ -9,7 +9,9 @@ The order (each step starts only when the one before it succeeded):
 
 1. new and changed episode files and sidecars (versioned names: a new version is a new name,
    so the feed on the remote never names a file that is still being written);
-2. the cover and the page;
+2. the cover and the page (where the backend will not move over a file, uploaded over the
+   old one: never absent while the feed names them, though a reader at that instant may get
+   the upload's partial bytes on servers that write in place, as rclone's WebDAV server does);
 3. the feed, last, uploaded under a temporary name and moved into place server-side where the
    backend can move (local, SFTP, WebDAV, FTP…): one rename over the old feed where the server
    allows it (a local folder), else rclone deletes the old feed just before the move (SFTP and
@@ -406,7 +408,7 @@ class Rclone:
                       "--no-traverse", "--no-check-dest", *headers.flags()], "upload to")
 
     def replace(self, local: Path, rel: str, headers: Headers, atomic: bool,
-                existed: bool) -> None:
+                existed: bool, may_vanish: bool = True) -> None:
         """Put ``local`` at ``rel``: under a temporary name, then a server-side move.
 
         The move first asks the backend to rename over the old file (``--no-check-dest``: one
@@ -415,6 +417,10 @@ class Rclone:
         before the move, so the file is briefly absent, never partial. ``--ignore-times`` makes
         rclone move even when old and new have the same size and no comparable hash (it would
         otherwise keep the old file and drop the new one).
+
+        A file the feed names (the cover, and the page it links) must not vanish even briefly:
+        with ``may_vanish`` false, a backend that refuses to overwrite gets an upload over the old
+        file instead (WebDAV PUT), and the temporary copy is removed.
         """
         if not atomic:
             self.run(["copyto", str(local), self.target(rel), "--no-check-dest",
@@ -434,6 +440,11 @@ class Rclone:
                 if not existed:
                     raise
                 self.overwrite_move = False
+        if not may_vanish:
+            self.run(["copyto", str(local), self.target(rel), "--no-check-dest",
+                      *headers.flags()], "upload to")
+            self.run(["deletefile", self.target(temp)], "delete on")
+            return
         self.run(["moveto", self.target(temp), self.target(rel), "--ignore-times"],
                  "move a file on")
 
@@ -712,7 +723,8 @@ def _execute(plan: Plan, show: BuiltShow, remote: Mapping[str, RemoteFile], rclo
         books.sent(paths)
     say(_phase(2, "cover and page", plan.page, show))
     for rel in plan.page:
-        rclone.replace(show.out / rel, rel, headers_for(rel), backend.can_move, rel in remote)
+        rclone.replace(show.out / rel, rel, headers_for(rel), backend.can_move, rel in remote,
+                       may_vanish=False)
         books.sent([rel])
     how = " (temporary name, then a server-side move)" if backend.can_move else ""
     say(_phase(3, f"feed{how}", [FEED] if plan.feed else [], show))
