@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from rtr_audio import dsp
+from rtr_audio import pcm
 from rtr_audio.cache import Clip, ClipStore
 from rtr_audio.errors import RtrError
 from rtr_audio.model import Chapter, Cue
 from rtr_audio.plan import ChapterItem, EpisodePlan, SilenceItem, SpeechItem
 
 CHAPTER_LEAD = 0.5  # seconds
-_SILENCE_CHUNK = bytes(2 * dsp.RATE)  # one second of int16 silence
+_SILENCE_CHUNK = bytes(2 * pcm.RATE)  # one second of int16 silence
 
 
 class ClipMissing(RtrError):
@@ -40,7 +40,7 @@ class Timeline:
 
     @property
     def duration(self) -> float:
-        return self.total / dsp.RATE
+        return self.total / pcm.RATE
 
 
 def layout(plan: EpisodePlan, lengths: dict[str, int]) -> Timeline:
@@ -52,16 +52,16 @@ def layout(plan: EpisodePlan, lengths: dict[str, int]) -> Timeline:
     for item in plan.items:
         if isinstance(item, ChapterItem):
             # The first chapter starts the episode; others a moment before their heading.
-            start = 0.0 if not chapters else max(0.0, position / dsp.RATE - CHAPTER_LEAD)
+            start = 0.0 if not chapters else max(0.0, position / pcm.RATE - CHAPTER_LEAD)
             chapters.append(Chapter(round(start, 3), item.title))
             continue
         if isinstance(item, SilenceItem):
-            length, key = round(item.seconds * dsp.RATE), None
+            length, key = round(item.seconds * pcm.RATE), None
         else:
             key = item.key
             length = lengths[key]
         if isinstance(item, SpeechItem):
-            cues.append(Cue(position / dsp.RATE, (position + length) / dsp.RATE, item.caption))
+            cues.append(Cue(position / pcm.RATE, (position + length) / pcm.RATE, item.caption))
         placements.append(Placement(position, length, key))
         position += length
     return Timeline(tuple(placements), tuple(cues), tuple(chapters), position)
@@ -69,17 +69,12 @@ def layout(plan: EpisodePlan, lengths: dict[str, int]) -> Timeline:
 
 def episode_loudness(timeline: Timeline, store: ClipStore) -> float:
     """Integrated loudness of the assembled episode, from the clips' cached loudness frames."""
-    import numpy as np  # here, not at the top: a no-op build never measures an episode
+    # Here, not at the top: numpy (a tenth of a second to import) only when an episode is
+    # measured, never in a build that reuses every episode or in a preview.
+    from rtr_audio.loudness import placed_loudness
 
-    energies = np.zeros(-(-timeline.total // dsp.FRAME) + 1, dtype=np.float64)
-    for placement in timeline.placements:
-        if placement.key is None:
-            continue
-        clip = _load(store, placement.key)
-        first = round(placement.start / dsp.FRAME)
-        frames = clip.energies[: len(energies) - first]
-        energies[first: first + len(frames)] += frames
-    return dsp.integrated_loudness(energies)
+    return placed_loudness(timeline.total, ((p.start, _load(store, p.key).energies)
+                                            for p in timeline.placements if p.key is not None))
 
 
 def stream_pcm(timeline: Timeline, store: ClipStore) -> Iterator[bytes]:
@@ -88,7 +83,7 @@ def stream_pcm(timeline: Timeline, store: ClipStore) -> Iterator[bytes]:
         if placement.key is None:
             remaining = placement.length
             while remaining > 0:
-                step = min(remaining, dsp.RATE)
+                step = min(remaining, pcm.RATE)
                 yield _SILENCE_CHUNK[: 2 * step]
                 remaining -= step
         else:

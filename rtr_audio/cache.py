@@ -1,6 +1,6 @@
 """The render cache: one file per rendered clip, named by the hash of everything that shapes it.
 
-A clip file holds the processed PCM (mono int16 at ``dsp.RATE``) and its loudness frames, with a
+A clip file holds the processed PCM (mono int16 at ``pcm.RATE``) and its loudness frames, with a
 CRC so a truncated or damaged entry is detected and rendered again instead of being published.
 Files are written under a temporary name and renamed, so a reader never sees half a clip.
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rtr_audio import dsp
+from rtr_audio import pcm
 from rtr_audio.files import atomic_write
 
 if TYPE_CHECKING:
@@ -24,10 +24,6 @@ if TYPE_CHECKING:
 MAGIC = b"RTRCLIP1"
 _HEADER = struct.Struct("<8sIIII")  # magic, rate, samples, frames, crc32
 CLIP_FORMAT = 9  # bump when processing changes so old clips are not reused
-
-
-def cache_dir(out_dir: Path) -> Path:
-    return out_dir / ".cache"
 
 
 def digest(*parts: object) -> str:
@@ -39,18 +35,18 @@ def digest(*parts: object) -> str:
 @dataclass(frozen=True)
 class Clip:
     samples: np.ndarray  # int16
-    energies: np.ndarray  # float32, one per dsp.FRAME samples
+    energies: np.ndarray  # float32, one per pcm.FRAME samples
 
     @property
     def seconds(self) -> float:
-        return len(self.samples) / dsp.RATE
+        return len(self.samples) / pcm.RATE
 
 
 class ClipStore:
-    """Clips on disk under ``root/clips``."""
+    """Clips on disk under ``root`` (``Layout.clips``)."""
 
     def __init__(self, root: Path):
-        self.root = root / "clips"
+        self.root = root
 
     def path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.clip"
@@ -79,19 +75,21 @@ class ClipStore:
             magic, rate, samples, frames, crc = _HEADER.unpack_from(data)
         except (OSError, struct.error):
             return None
-        import numpy as np  # here, not at the top: a no-op build never loads a clip
+        # Here, not at the top: numpy (a tenth of a second) only when a clip is loaded, never in
+        # a build that reuses every episode.
+        import numpy as np
 
         body = memoryview(data)[_HEADER.size:]
-        if (magic != MAGIC or rate != dsp.RATE or len(body) != samples * 2 + frames * 4
+        if (magic != MAGIC or rate != pcm.RATE or len(body) != samples * 2 + frames * 4
                 or zlib.crc32(body) != crc):
             return None
-        pcm = np.frombuffer(body[: samples * 2], dtype="<i2")
+        int16 = np.frombuffer(body[: samples * 2], dtype="<i2")
         energies = np.frombuffer(body[samples * 2:], dtype="<f4")
-        return Clip(pcm, energies)
+        return Clip(int16, energies)
 
     def save(self, key: str, clip: Clip) -> None:
         body = clip.samples.astype("<i2").tobytes() + clip.energies.astype("<f4").tobytes()
-        header = _HEADER.pack(MAGIC, dsp.RATE, len(clip.samples), len(clip.energies),
+        header = _HEADER.pack(MAGIC, pcm.RATE, len(clip.samples), len(clip.energies),
                               zlib.crc32(body))
         atomic_write(self.path(key), header + body)
 

@@ -1,11 +1,18 @@
-"""The command line: parse options, call one core function, print. No audio work here."""
+"""The command line: parse options, call one core function, print. No audio work here.
+
+Each command imports its core inside the command, not at the top: `rtr-audio --help`, `check`
+and a build with nothing to do must not pay for numpy, the engines, Pillow or lxml (the
+up-to-date answer takes a tenth of a second; tests/test_uptodate.py checks what it loads).
+"""
 
 from __future__ import annotations
 
 import functools
 import os
+import select
 import shutil
 import sys
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -13,8 +20,9 @@ from typing import Any
 
 import click
 
-from rtr_audio import __version__
+from rtr_audio import __version__, uptodate
 from rtr_audio.errors import InputError, RtrError
+from rtr_audio.layout import Layout
 
 SCRIPTS_OPTION = click.option("--scripts", "scripts_dir", type=click.Path(path_type=Path),
                               default=Path("scripts"), show_default=True,
@@ -69,8 +77,6 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def _stdout_closed() -> bool:
     """Whether whoever read our standard output has closed it (poll reports an error)."""
-    import select
-
     try:
         poller = select.poll()
         poller.register(sys.stdout.fileno(), select.POLLOUT)
@@ -123,38 +129,36 @@ def build(scripts_dir: Path, out_dir: Path, engine: str | None, jobs: int | None
       rtr-audio build
       rtr-audio build --base-url https://example.org/podcast/ --jobs 4
     """
-    if not (watch or force):
-        import time
-
-        from rtr_audio import uptodate
-
-        started = time.monotonic()
-        done = uptodate.check(scripts_dir, out_dir, engine, base_url)
+    # The audio stack (numpy, the engine) and the build are imported only once the show is
+    # known to need building (see the module's docstring), and a typo in a script is reported
+    # before they are.
+    started = time.monotonic()
+    inputs = None
+    if not watch:
+        inputs = uptodate.fingerprint(scripts_dir, out_dir, engine, base_url)
+        done = None if force else uptodate.check(out_dir, inputs)
         if done is not None:  # nothing changed since the last build: it stands
             done.seconds = time.monotonic() - started
             if not quiet:
                 click.echo(f"Up to date: {done.line()}")
                 click.echo(f"Feed: {done.feed}")
             return
-    if not watch:
-        # Refuse bad input before the audio stack (numpy, the engine) is even imported, so a typo
-        # in a script is reported at once; the build validates again, which costs milliseconds.
-        from rtr_audio.project import load_project
+    from rtr_audio.project import load_project  # lazy: see above
 
-        load_project(scripts_dir, base_url=base_url)
-    from rtr_audio.build import BuildOptions
-    from rtr_audio.build import build as run_build
-    from rtr_audio.progress import make_reporter
+    project = None if watch else load_project(scripts_dir, base_url=base_url)
+    from rtr_audio.build import BuildOptions  # lazy: see above
+    from rtr_audio.build import build as run_build  # lazy: see above
+    from rtr_audio.progress import make_reporter  # lazy: rich takes 20 ms to import
 
     options = BuildOptions(scripts_dir=scripts_dir, out_dir=out_dir, engine=engine,
                            jobs=jobs or os.cpu_count() or 1, base_url=base_url, force=force)
     if watch:
-        from rtr_audio.watch import watch_and_build
+        from rtr_audio.watch import watch_and_build  # lazy: see above
 
         watch_and_build(options, click.echo, quiet=quiet)
         return
     with make_reporter(quiet=quiet) as reporter:
-        summary = run_build(options, reporter)
+        summary = run_build(options, reporter, project=project, inputs=inputs)
     if not quiet:
         click.echo(f"Built {summary.line()}")
         click.echo(f"Feed: {summary.feed}")
@@ -175,12 +179,12 @@ def check(scripts_dir: Path, out_dir: Path, engine: str | None, verbose: bool) -
     Example:
       rtr-audio check && rtr-audio build
     """
-    from rtr_audio.feedcheck import check_feed
-    from rtr_audio.project import EngineCatalog, load_project, resolve_voices
+    from rtr_audio.feedcheck import check_feed  # lazy: see the module's docstring
+    from rtr_audio.project import EngineCatalog, load_project, resolve_voices  # lazy: same
 
     project = load_project(scripts_dir)
     resolve_voices(project, EngineCatalog(), engine)
-    feed_problems = check_feed(out_dir) if (out_dir / "feed.xml").exists() else []
+    feed_problems = check_feed(out_dir) if Layout(out_dir).feed.exists() else []
     for line in feed_problems:
         click.echo(line, err=True)
     if feed_problems:
@@ -226,10 +230,8 @@ def preview(script: Path, section: int | None, lines: tuple[int, int] | None,
       rtr-audio preview scripts/02-arriving-in-safety.md --section 2 --play
       rtr-audio preview scripts/01-relational-trauma-repair.md --lines 10-20
     """
-    import time
-
-    from rtr_audio.preview import play as play_file
-    from rtr_audio.preview import preview as run_preview
+    from rtr_audio.preview import play as play_file  # lazy: see the module's docstring
+    from rtr_audio.preview import preview as run_preview  # lazy: same
 
     started = time.monotonic()
     result = run_preview(script, out_dir, output, section=section, lines=lines, engine=engine)
@@ -252,8 +254,8 @@ def voices(engine: str | None, scripts_dir: Path, verbose: bool) -> None:
       rtr-audio voices
       rtr-audio voices --engine piper
     """
-    from rtr_audio.engines import load_engine
-    from rtr_audio.settings import load_settings
+    from rtr_audio.engines import load_engine  # lazy: see the module's docstring
+    from rtr_audio.settings import load_settings  # lazy: same
 
     settings, _problems = load_settings(scripts_dir / "show.yml")
     name = engine or (settings.engine if settings else "pyttsx3")
@@ -282,7 +284,7 @@ def serve(out_dir: Path, host: str, port: int, verbose: bool) -> None:
       rtr-audio serve                      # this computer only
       rtr-audio serve --host 0.0.0.0       # phones on the same network (prints a QR code)
     """
-    from rtr_audio.serve import run
+    from rtr_audio.serve import run  # lazy: see the module's docstring
 
     run(out_dir, host, port, click.echo)
 

@@ -7,6 +7,8 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from rtr_audio.layout import Layout
+
 try:
     import fcntl
 except ImportError:  # Windows: builds are not locked against each other there
@@ -14,9 +16,9 @@ except ImportError:  # Windows: builds are not locked against each other there
 
 
 @contextlib.contextmanager
-def build_lock(folder: Path, say: Callable[[str], None]) -> Iterator[None]:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "build.lock"
+def build_lock(out: Path, say: Callable[[str], None]) -> Iterator[None]:
+    path = Layout(out).lock
+    path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a+") as handle:
         if fcntl is not None:
             try:
@@ -24,7 +26,7 @@ def build_lock(folder: Path, say: Callable[[str], None]) -> Iterator[None]:
             except BlockingIOError:
                 handle.seek(0)
                 holder = handle.read().strip() or "another process"
-                say(f"Another build is writing to {folder.parent} (pid {holder}); waiting for it "
+                say(f"Another build is writing to {out} (pid {holder}); waiting for it "
                     "to finish…")
                 fcntl.flock(handle, fcntl.LOCK_EX)
         handle.seek(0)

@@ -13,7 +13,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from rtr_audio import dsp
+from rtr_audio import pcm
 from rtr_audio.assemble import Timeline, episode_loudness, stream_pcm
 from rtr_audio.cache import ClipStore
 from rtr_audio.errors import RtrError, ToolMissing
@@ -64,7 +64,7 @@ def encode(timeline: Timeline, store: ClipStore, target_lufs: float, dest: Path)
     gain, measured = episode_gain(timeline, store, target_lufs)
     command = [
         require_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y",
-        "-f", "s16le", "-ar", str(dsp.RATE), "-ac", "1", "-i", "pipe:0",
+        "-f", "s16le", "-ar", str(pcm.RATE), "-ac", "1", "-i", "pipe:0",
         "-af", f"volume={gain:.3f}dB:precision=float,aresample={OUTPUT_RATE}",
         "-ac", "1", "-ar", str(OUTPUT_RATE),
         "-codec:a", "libmp3lame", "-b:a", BITRATE, "-compression_level", str(LAME_QUALITY),

@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from rtr_audio.layout import EpisodeFiles
 from rtr_audio.script import Script
+
+__all__ = ["BuiltEpisode", "Chapter", "Cue", "EpisodeFiles"]
 
 
 @dataclass(frozen=True)
@@ -23,20 +26,6 @@ class Chapter:
 
     start: float
     title: str
-
-
-@dataclass(frozen=True)
-class EpisodeFiles:
-    """Paths of one episode's published files, relative to the output folder (``/`` separated).
-
-    The names carry a short version tag that changes whenever the bytes change, so a podcast app
-    never sees new audio at an old URL (Apple loops on a shorter file at a known URL).
-    """
-
-    audio: str
-    vtt: str
-    srt: str
-    chapters: str
 
 
 @dataclass(frozen=True)

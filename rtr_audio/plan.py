@@ -9,24 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rtr_audio import dsp, speech
+from rtr_audio import pcm, speech
 from rtr_audio.cache import CLIP_FORMAT, digest
-from rtr_audio.render import ClipTask
 from rtr_audio.script import Bell, Block, Pause, Script, Speech
 from rtr_audio.settings import ShowSettings
+from rtr_audio.tasks import ClipTask, Voice
+
+__all__ = ["ClipTask", "EpisodePlan", "Voice", "plan_episode"]
 
 LEAD_IN = 0.6  # seconds of silence before the first sound, so players don't clip the start
 TAIL = 2.0  # and after the last, so the episode does not end abruptly
-
-
-@dataclass(frozen=True)
-class Voice:
-    """A resolved engine and voice; ``fingerprint`` changes when it could sound different."""
-
-    engine: str
-    voice: str | None
-    rate: int
-    fingerprint: str
 
 
 @dataclass(frozen=True)
@@ -64,7 +56,7 @@ class EpisodePlan:
 
 
 def bell_key(loudness: float) -> str:
-    return digest("bell", CLIP_FORMAT, dsp.RATE, loudness)
+    return digest("bell", CLIP_FORMAT, pcm.RATE, loudness)
 
 
 def spoken_heading(text: str) -> str:
@@ -110,7 +102,7 @@ class _Planner:
             if not spoken.strip():
                 continue
             key = digest("speech", CLIP_FORMAT, self.voice.engine, self.voice.fingerprint,
-                         self.voice.rate, spoken, self.lexicon.digest(used), dsp.RATE,
+                         self.voice.rate, spoken, self.lexicon.digest(used), pcm.RATE,
                          self.show.loudness)
             where = f"{self.script.path}:{line}"
             if key not in self.tasks:

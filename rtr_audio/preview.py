@@ -14,14 +14,16 @@ import wave
 from dataclasses import dataclass
 from pathlib import Path
 
-from rtr_audio import dsp
+from rtr_audio import pcm
 from rtr_audio.assemble import layout, stream_pcm
-from rtr_audio.cache import ClipStore, cache_dir
+from rtr_audio.cache import ClipStore
 from rtr_audio.errors import RtrError
+from rtr_audio.layout import Layout
 from rtr_audio.plan import plan_episode
 from rtr_audio.project import EngineCatalog, load_project, resolve_voices
 from rtr_audio.render import render_clips
 from rtr_audio.script import Block, Script
+from rtr_audio.synth import save_bell
 
 PLAYERS = (
     ("ffplay", ["-nodisp", "-autoexit", "-loglevel", "error"]),
@@ -73,20 +75,18 @@ def preview(script_path: Path, out_dir: Path, dest: Path | None = None, *,
     part = dataclasses.replace(script, blocks=select_blocks(script, section, lines))
     voice = resolve_voices(project, EngineCatalog(), engine)[script.slug]
     plan = plan_episode(part, project.settings, project.lexicon, voice)
-    store = ClipStore(cache_dir(out_dir))
+    store = ClipStore(Layout(out_dir).clips)
     missing = [task for task in plan.tasks.values() if not store.has(task.key)]
     render_clips(missing, store, jobs or os.cpu_count() or 1)
     if plan.bell_key and not store.has(plan.bell_key):
-        from rtr_audio.build import save_bell
-
         save_bell(store, plan.bell_key, plan.loudness)
     timeline = layout(plan, {key: store.length(key) or 0 for key in _keys(plan)})
-    dest = dest or cache_dir(out_dir) / "preview" / f"{script.slug}.wav"
+    dest = dest or Layout(out_dir).preview(script.slug)
     dest.parent.mkdir(parents=True, exist_ok=True)
     with wave.open(str(dest), "wb") as handle:
         handle.setnchannels(1)
         handle.setsampwidth(2)
-        handle.setframerate(dsp.RATE)
+        handle.setframerate(pcm.RATE)
         for chunk in stream_pcm(timeline, store):
             handle.writeframes(chunk)
     return PreviewResult(dest, timeline.duration, len(missing), len(plan.tasks) - len(missing))

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from rtr_audio.cache import digest
 from rtr_audio.engines import (
     ENGINES,
     Engine,
@@ -21,9 +21,7 @@ from rtr_audio.errors import InputError, Problem
 from rtr_audio.script import Script, duplicate_problems, parse_script, script_paths
 from rtr_audio.settings import ShowSettings, load_settings
 from rtr_audio.speech import Lexicon
-
-if TYPE_CHECKING:
-    from rtr_audio.plan import Voice
+from rtr_audio.tasks import Voice
 
 
 @dataclass(frozen=True)
@@ -80,11 +78,6 @@ class EngineCatalog:
         return found
 
     def voice(self, engine_name: str, voice: str | None, rate: int) -> Voice:
-        # Imported here: planning (speech normalisation) takes a tenth of a second to import,
-        # which `check` on a show with problems never needs.
-        from rtr_audio.cache import digest
-        from rtr_audio.plan import Voice
-
         engine = self.engine(engine_name)
         resolved = engine.resolve_voice(voice)
         fingerprint = digest(engine_name, self._versions[engine_name], resolved)

@@ -11,50 +11,27 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
-import os
-import signal
-import sys
-import tempfile
-import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
-from rtr_audio import dsp
-from rtr_audio.cache import Clip, ClipStore
-from rtr_audio.errors import EngineError, RtrError
+from rtr_audio.cache import ClipStore
+from rtr_audio.engines import keeps_state, processes_per_job
+from rtr_audio.errors import EngineError
+from rtr_audio.processes import sigint_ignored
+from rtr_audio.tasks import ClipTask
+
+__all__ = ["ClipTask", "ClipsFailed", "render_clips", "start_workers_early"]
 
 RETRIES = 1
 # Imported once by the fork server, then shared by every worker forked from it, instead of each
 # worker importing the audio stack (numpy above all: about 0.15 s of CPU) and the engine's
 # library again.
-PRELOAD = ["rtr_audio.render", "numpy", "pydub", "rtr_audio.engines.preload"]
+PRELOAD = ["rtr_audio.render", "rtr_audio.synth", "rtr_audio.engines.preload"]
 STARTUP_TIMEOUT = 120.0  # seconds for a fresh worker process to come up
-WORKER_NICENESS = 5  # render workers yield the CPU to encoding (see _worker_main)
 CLIPS_PER_PROCESS = 16  # clips spoken by one engine process before a fresh one takes over
-
-
-@dataclass(frozen=True)
-class ClipTask:
-    """One utterance to synthesise; ``where`` is ``path:line`` of its first use."""
-
-    key: str
-    text: str
-    engine: str
-    voice: str | None
-    rate: int
-    loudness: float
-    where: str
-
-    @property
-    def timeout(self) -> float:
-        configured = os.environ.get("RTR_AUDIO_CLIP_TIMEOUT")
-        if configured:
-            return float(configured)
-        return 30.0 + 0.5 * len(self.text.split())
 
 
 def render_clips(
@@ -67,8 +44,6 @@ def render_clips(
     clips that failed."""
     if not tasks:
         return
-    from rtr_audio.engines import keeps_state, processes_per_job
-
     engines = {task.engine for task in tasks}
     processes = jobs * max(processes_per_job(engine) for engine in engines)
     fresh_runs = any(keeps_state(engine) for engine in engines)
@@ -111,28 +86,11 @@ def start_workers_early() -> None:
     """Start the fork server now, so that its imports overlap with the build's own start-up."""
     context = worker_context()
     if context.get_start_method() == "forkserver":
+        # Only where there is a fork server: the module is Unix-only in spirit (Windows spawns).
         from multiprocessing import forkserver
 
         with sigint_ignored():
             forkserver.ensure_running()
-
-
-@contextlib.contextmanager
-def sigint_ignored() -> Iterator[None]:
-    """Processes started inside ignore Ctrl-C from their first instruction on.
-
-    An ignored signal stays ignored across exec, and Python then installs no handler of its
-    own. The build stops its helpers itself; one interrupted while still importing (the fork
-    server takes most of a second) would print a traceback over the one-line message.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def first_words(text: str, limit: int = 40) -> str:
@@ -239,7 +197,7 @@ class _Pool:
         return failures
 
     def _start(self, run: deque[tuple[ClipTask, int]]) -> _Worker:
-        worker = _Worker(self.context, self.store.root.parent, run)
+        worker = _Worker(self.context, self.store.root, run)
         self.active[worker.conn] = worker
         return worker
 
@@ -295,74 +253,10 @@ def _death(worker: _Worker) -> str:
     return f"the engine process died (exit status {code})"
 
 
-# ---- inside the worker process -------------------------------------------------------------
-
 def _worker_main(conn: Connection, store_root: str) -> None:
-    # The parent handles Ctrl-C and stops workers itself; engines print to stdout ("Audio saved
-    # to …"), which must never reach the CLI's output.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # Below the encoder: an episode is encoded as soon as its clips are spoken, and an encode
-    # that fell behind would run alone at the end of the build, with a core idle.
-    with contextlib.suppress(OSError, AttributeError):  # no os.nice on Windows
-        os.nice(WORKER_NICENESS)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the worker
-    store = ClipStore(Path(store_root))
-    engines: dict[str, object] = {}
-    scratch = Path(tempfile.mkdtemp(prefix="rtr-audio-worker-"))
-    try:
-        conn.send(("ready", ""))
-        while (task := conn.recv()) is not None:
-            try:
-                clip = synthesise(task, engines, scratch)
-                store.save(task.key, clip)
-                result = ("ok", "")
-            except Exception as exc:  # reported to the parent as this clip's failure
-                reason = str(exc) if isinstance(exc, RtrError) else f"{type(exc).__name__}: {exc}"
-                result = ("error", reason)
-            conn.send(result)
-    except (EOFError, OSError):
-        return  # the build has stopped (Ctrl-C, or another clip failed): nothing to report
-    finally:
-        for leftover in scratch.glob("*"):
-            leftover.unlink(missing_ok=True)
-        scratch.rmdir()
+    """The worker process's target (``synth.serve_clips``)."""
+    # Imported here, in the worker (the fork server has it preloaded): the build process
+    # itself never imports numpy, pydub or an engine for rendering.
+    from rtr_audio.synth import serve_clips
 
-
-def synthesise(task: ClipTask, engines: dict[str, object], scratch: Path) -> Clip:
-    """Speak one task and turn the engine's WAV into a verified, levelled cache clip."""
-    from rtr_audio.engines import load_engine
-
-    engine = engines.get(task.engine)
-    if engine is None:
-        engine = engines[task.engine] = load_engine(task.engine)
-    wav = scratch / "utterance.wav"
-    wav.unlink(missing_ok=True)
-    engine.synthesize(task.text, task.voice, task.rate, wav)  # type: ignore[attr-defined]
-    samples = read_engine_wav(wav)
-    verify_duration(task.text, task.rate, len(samples) / dsp.RATE)
-    levelled, energies = dsp.level_with_energies(dsp.trim(dsp.to_float(samples)), task.loudness)
-    return Clip(dsp.to_int16(levelled), energies)
-
-
-def read_engine_wav(path: Path):
-    """Engine output as mono int16 at ``dsp.RATE``, whatever rate and width the engine used."""
-    import numpy as np
-    from pydub import AudioSegment
-
-    if not path.exists() or path.stat().st_size <= 44:
-        raise EngineError("the engine wrote no audio")
-    segment = AudioSegment.from_wav(path)
-    segment = segment.set_channels(1).set_sample_width(2).set_frame_rate(dsp.RATE)
-    return np.frombuffer(segment.raw_data, dtype=np.int16)
-
-
-def verify_duration(text: str, rate: int, seconds: float) -> None:
-    """Catch the engine's silent failures: nothing, or far too little audio for the words."""
-    words = max(1, len(text.split()))
-    expected = words / rate * 60
-    if seconds <= 0.05:
-        raise EngineError("the engine returned empty audio")
-    if seconds < 0.2 * expected:
-        raise EngineError(f"audio too short for its text: {seconds:.2f}s for {words} words")
+    serve_clips(conn, store_root)

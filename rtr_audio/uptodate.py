@@ -22,50 +22,37 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
+import click  # already imported by the CLI; its folder is the environment's site-packages
+
 from rtr_audio import __version__
+from rtr_audio.layout import Layout
+from rtr_audio.summary import BuildSummary
 
 STAMP_FORMAT = 1
-STAMP = Path(".cache") / "uptodate.json"
-CLIPS = Path(".cache") / "clips"
 PACKAGE = Path(__file__).resolve().parent
 BIG_FILE = 8 * 2**20  # bytes; larger files in the scripts folder are judged by size and mtime
 
 
-@dataclass
-class BuildSummary:
-    """What a build did, for its last line (and, kept in the stamp, for a build with nothing
-    to do)."""
-
-    episodes: int = 0
-    audio_seconds: float = 0.0
-    clips_rendered: int = 0
-    clips_reused: int = 0
-    episodes_mastered: int = 0
-    seconds: float = 0.0
-    feed: Path | None = None
-
-    def line(self) -> str:
-        return (f"{self.episodes} episodes, {self.audio_seconds / 60:.1f} min of audio; "
-                f"clips rendered {self.clips_rendered}, reused {self.clips_reused}; "
-                f"episodes mastered {self.episodes_mastered}; {self.seconds:.1f}s")
+def fingerprint(scripts_dir: Path, out_dir: Path, engine: str | None,
+                base_url: str | None) -> str | None:
+    """The digest of a build's inputs (see ``inputs_digest``), computed once per build; None
+    when a file of the scripts folder cannot be read (the build then reports it)."""
+    try:
+        return inputs_digest(scripts_dir, out_dir, engine, base_url)
+    except OSError:
+        return None
 
 
-def stamp_path(out_dir: Path) -> Path:
-    return out_dir / STAMP
-
-
-def check(scripts_dir: Path, out_dir: Path, engine: str | None,
-          base_url: str | None) -> BuildSummary | None:
-    """What the last build reported, if it still describes what a build would publish now;
-    None means "build"."""
+def check(out_dir: Path, inputs: str | None) -> BuildSummary | None:
+    """What the last build reported, if it still describes what a build would publish now
+    from inputs whose ``fingerprint`` is ``inputs``; None means "build"."""
     try:
         stamp = _stamp(out_dir)
-        if stamp is None or stamp["inputs"] != inputs_digest(scripts_dir, out_dir, engine,
-                                                              base_url):
+        if stamp is None or inputs is None or stamp["inputs"] != inputs:
             return None
         if file_states(_watched(stamp["extra"])) != stamp["watched"]:
             return None
@@ -73,45 +60,45 @@ def check(scripts_dir: Path, out_dir: Path, engine: str | None,
             return None
         done = stamp["summary"]
     except (OSError, KeyError, TypeError):
-        return None  # a script that cannot be read, or a stamp this version cannot: build
+        return None  # a stamp this version cannot read: build
     return BuildSummary(episodes=done["episodes"], audio_seconds=done["audio_seconds"],
                         clips_reused=done["clips"], feed=out_dir / done["feed"])
 
 
-def inputs_changed(scripts_dir: Path, out_dir: Path, engine: str | None,
-                   base_url: str | None) -> bool:
-    """Whether the scripts, options or settings differ from the last finished build's (or
-    there is none): clips will most likely be spoken."""
+def inputs_changed(out_dir: Path, inputs: str | None) -> bool:
+    """Whether the inputs (``fingerprint``) differ from the last finished build's (or there is
+    none): clips will most likely be spoken."""
     stamp = _stamp(out_dir)
-    try:
-        return stamp is None or stamp["inputs"] != inputs_digest(scripts_dir, out_dir, engine,
-                                                                  base_url)
-    except (OSError, KeyError, TypeError):
-        return True
+    return stamp is None or inputs is None or stamp.get("inputs") != inputs
 
 
 def _stamp(out_dir: Path) -> dict | None:
     """The last finished build's stamp, if there is one in this version's format."""
     try:
-        stamp = json.loads(stamp_path(out_dir).read_bytes())
+        stamp = json.loads(Layout(out_dir).stamp.read_bytes())
     except (OSError, ValueError):
         return None
     return stamp if isinstance(stamp, dict) and stamp.get("format") == STAMP_FORMAT else None
 
 
-def write(scripts_dir: Path, out_dir: Path, engine: str | None, base_url: str | None,
-          extra: list[Path], summary: BuildSummary) -> None:
+def write(out_dir: Path, inputs: str | None, extra: list[Path],
+          summary: BuildSummary) -> None:
     """Record a finished build (with the build lock held, after the feed is written).
 
-    ``extra``: files outside the scripts folder the build depended on (the engine's library
-    or voice model, the cover).
+    ``inputs``: the ``fingerprint`` taken before the build read its inputs (a script saved
+    during the build then makes the next build run); ``extra``: files outside the scripts
+    folder the build depended on (the engine's library or voice model, the cover).
     """
+    # Not at the top: the up-to-date check imports this module and never writes (tempfile
+    # costs ~5 ms of its 0.1 s).
     from rtr_audio.files import atomic_write
 
+    if inputs is None:
+        return
     extra_paths = sorted({str(p) for p in extra})
     stamp = {
         "format": STAMP_FORMAT,
-        "inputs": inputs_digest(scripts_dir, out_dir, engine, base_url),
+        "inputs": inputs,
         "extra": extra_paths,
         "watched": file_states(_watched(extra_paths)),
         "outputs": output_states(out_dir),
@@ -119,7 +106,7 @@ def write(scripts_dir: Path, out_dir: Path, engine: str | None, base_url: str | 
                     "clips": summary.clips_rendered + summary.clips_reused,
                     "feed": str(summary.feed.relative_to(out_dir)) if summary.feed else ""},
     }
-    atomic_write(stamp_path(out_dir), json.dumps(stamp).encode())
+    atomic_write(Layout(out_dir).stamp, json.dumps(stamp).encode())
 
 
 def _watched(extra: list[str]) -> list[Path]:
@@ -128,7 +115,7 @@ def _watched(extra: list[str]) -> list[Path]:
 
 def forget(out_dir: Path) -> None:
     """Before a build changes any output: the stamp no longer describes what is published."""
-    stamp_path(out_dir).unlink(missing_ok=True)
+    Layout(out_dir).stamp.unlink(missing_ok=True)
 
 
 def inputs_digest(scripts_dir: Path, out_dir: Path, engine: str | None,
@@ -156,10 +143,6 @@ def inputs_digest(scripts_dir: Path, out_dir: Path, engine: str | None,
 def environment_files() -> list[Path]:
     """Files outside the scripts whose change may change the output: rtr-audio's own code,
     the installed packages (the folder changes when one is added, removed or upgraded), ffmpeg."""
-    import shutil
-
-    import click  # already imported by the CLI; its folder is the environment's site-packages
-
     found = [p for p in _files_under(PACKAGE) if p.suffix != ".pyc"]
     found.append(Path(click.__file__).resolve().parent.parent)
     ffmpeg = shutil.which("ffmpeg")
@@ -191,7 +174,7 @@ def output_states(out_dir: Path) -> list[list]:
 
 def _published(out_dir: Path):
     yield from _files_under(out_dir, skip_hidden=True)
-    yield from _files_under(out_dir / CLIPS)
+    yield from _files_under(Layout(out_dir).clips)
 
 
 def _files_under(folder: Path, skip_hidden: bool = False, skip: Path | None = None):

@@ -18,9 +18,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rtr_audio import dsp, plan
-from rtr_audio.build import render_order
+from rtr_audio import dsp, pcm, plan
+from rtr_audio.build.schedule import render_order
 from rtr_audio.cache import Clip, ClipStore
+from rtr_audio.layout import Layout
 from rtr_audio.plan import EpisodePlan, plan_episode
 from rtr_audio.project import EngineCatalog, load_project, resolve_voices
 from rtr_audio.render import CLIPS_PER_PROCESS
@@ -206,7 +207,7 @@ def test_clean_removes_the_cache_and_the_output(show):
 def test_truncated_clip_is_rendered_again_and_published_files_stay(show):
     scripts, out = show
     before = published(out)
-    store = ClipStore(out / ".cache")
+    store = ClipStore(Layout(out).clips)
     victim = next((out / ".cache" / "clips").rglob("*.clip"))
     seconds = store.load(victim.stem).seconds
     victim.write_bytes(victim.read_bytes()[:-1000])
@@ -224,7 +225,7 @@ def test_truncated_clip_is_rendered_again_and_published_files_stay(show):
 
 def test_corrupt_clip_is_rendered_again_and_never_published(show):
     scripts, out = show
-    store = ClipStore(out / ".cache")
+    store = ClipStore(Layout(out).clips)
     victim = next((out / ".cache" / "clips").rglob("*.clip"))
     clip = store.load(victim.stem)
     data = bytearray(victim.read_bytes())
@@ -268,7 +269,7 @@ def test_serial_and_parallel_builds_give_identical_audio(tmp_path):
 def _clip(seed: int, seconds: float = 20.0) -> Clip:
     rng = np.random.default_rng(seed)
     samples = rng.integers(-20000, 20000, int(dsp.RATE * seconds), dtype=np.int16)
-    return Clip(samples, rng.random(len(samples) // dsp.FRAME, dtype=np.float32))
+    return Clip(samples, rng.random(len(samples) // pcm.FRAME, dtype=np.float32))
 
 
 def _keep_saving(root: str, key: str, seed: int, ready) -> None:
@@ -358,7 +359,7 @@ def test_each_ingredient_of_a_clip_changes_its_key(tmp_path, monkeypatch):
         patch.setattr(plan, "CLIP_FORMAT", plan.CLIP_FORMAT + 1)
         assert _keys(scripts).isdisjoint(base)
     with monkeypatch.context() as patch:
-        patch.setattr(dsp, "RATE", 24000)
+        patch.setattr(pcm, "RATE", 24000)
         assert _keys(scripts).isdisjoint(base)
     (scripts / "lexicon.yml").write_text("RTR: are tee are\nZebra: zeb rah\n")
     assert len(_keys(scripts) - base) == 1

@@ -176,16 +176,16 @@ def test_a_horizon_band_equals_blurring_and_compositing_the_whole_image():
 
     from PIL import ImageDraw, ImageFilter
 
-    from rtr_audio import cover
+    from rtr_audio import artwork
 
-    size = cover.SIZE
+    size = artwork.SIZE
     base, amplitude, colour, opacity = 0.86 * size, 38, (90, 92, 118), 240
-    sky = cover._gradient()
+    sky = artwork._gradient()
     points = [(x, base - amplitude * math.sin(math.pi * x / size * 1.4 + base / 700))
               for x in range(0, size + 1, 50)]
     mask = Image.new("L", (size, size), 0)
     ImageDraw.Draw(mask).polygon([*points, (size, size), (0, size)], fill=opacity)
     mask = mask.filter(ImageFilter.GaussianBlur(2))
     expected = Image.composite(Image.new("RGB", sky.size, colour), sky, mask)
-    assert cover._band(sky.copy(), base, amplitude, colour, opacity).tobytes() == \
+    assert artwork._band(sky.copy(), base, amplitude, colour, opacity).tobytes() == \
         expected.tobytes()

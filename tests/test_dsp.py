@@ -12,7 +12,7 @@ import sys
 import numpy as np
 import pytest
 
-from rtr_audio import dsp
+from rtr_audio import dsp, loudness, pcm
 
 
 @pytest.fixture(autouse=True)
@@ -23,7 +23,7 @@ def no_scipy(monkeypatch):
 
 def k_coefficients() -> tuple[list[float], list[float]]:
     """The K-weighting as one 4th-order filter ``(b, a)``: the two biquads multiplied out."""
-    (b1, a1), (b2, a2) = dsp._k_weighting(dsp.RATE)
+    (b1, a1), (b2, a2) = loudness._k_weighting(dsp.RATE)
     return list(np.convolve(b1, b2)), list(np.convolve(a1, a2))
 
 
@@ -53,21 +53,21 @@ def sine(frequency: float, seconds: float, amplitude: float, phase: float = 0.0)
 def test_k_weighting_matches_the_difference_equation(length):
     x = np.random.default_rng(length).uniform(-1, 1, length).astype(np.float32)
     expected = direct_form(*k_coefficients(), x.astype(np.float64).tolist())
-    assert np.abs(dsp.k_weighted(x) - expected).max() < 1e-9
+    assert np.abs(loudness.k_weighted(x) - expected).max() < 1e-9
 
 
 def test_k_weighting_impulse_response():
     impulse = np.zeros(600, dtype=np.float32)
     impulse[0] = 1.0
     expected = direct_form(*k_coefficients(), impulse.tolist())
-    assert np.abs(dsp.k_weighted(impulse) - expected).max() < 1e-9
+    assert np.abs(loudness.k_weighted(impulse) - expected).max() < 1e-9
 
 
 def test_k_weighting_gain_at_1_khz_and_20_hz():
     def gain_db(frequency: float) -> float:
         x = sine(frequency, 2.0, 0.5)
         settled = slice(dsp.RATE // 2, None)  # past the filters' start-up
-        weighted = dsp.k_weighted(x)[settled]
+        weighted = loudness.k_weighted(x)[settled]
         rms_in = np.sqrt(np.mean(x[settled].astype(np.float64) ** 2))
         return 20 * math.log10(np.sqrt(np.mean(weighted**2)) / rms_in)
 
@@ -79,7 +79,7 @@ def test_k_weighting_gain_at_1_khz_and_20_hz():
 
 
 def test_true_peak_filter_taps():
-    taps = dsp._true_peak_filter()
+    taps = loudness._true_peak_filter()
     assert len(taps) == 49
     assert np.allclose(taps, taps[::-1], rtol=0, atol=1e-15)  # linear phase
     assert taps.sum() == pytest.approx(4.0, abs=1e-12)  # unit gain per phase of 4
@@ -87,10 +87,10 @@ def test_true_peak_filter_taps():
 
 def test_true_peak_envelope_is_the_oversampled_peak():
     x = np.random.default_rng(7).uniform(-0.5, 0.5, 10_003).astype(np.float32)  # > a chunk
-    envelope = dsp.true_peak_envelope(x)
+    envelope = loudness.true_peak_envelope(x)
     assert np.all(envelope >= np.abs(x))
     # Reference: output 4·q + p of the 4× interpolation is phase p's FIR, centred on sample q.
-    taps = dsp._true_peak_filter()
+    taps = loudness._true_peak_filter()
     phases = [np.convolve(x.astype(np.float64), taps[p::4])[6: 6 + len(x)] for p in range(4)]
     expected = np.maximum(np.abs(np.array(phases)).max(axis=0), np.abs(x))
     assert np.abs(envelope - expected).max() < 1e-12
@@ -101,14 +101,14 @@ def test_true_peak_catches_an_intersample_peak():
     # halfway between them.
     x = sine(dsp.RATE / 4, 0.1, 1.0, phase=math.pi / 4)
     assert 20 * math.log10(float(np.abs(x).max())) == pytest.approx(-3.01, abs=0.01)
-    steady = dsp.true_peak_envelope(x)[100:-100]  # not the abrupt start and end (they ring)
+    steady = loudness.true_peak_envelope(x)[100:-100]  # not the abrupt start and end (they ring)
     assert 20 * math.log10(float(steady.max())) == pytest.approx(0.0, abs=0.1)
 
 
 def test_empty_input():
     empty = np.zeros(0, dtype=np.float32)
-    assert len(dsp.frame_energies(empty)) == 0
-    assert len(dsp.true_peak_envelope(empty)) == 0
+    assert len(loudness.frame_energies(empty)) == 0
+    assert len(loudness.true_peak_envelope(empty)) == 0
     assert len(dsp.limit(empty)) == 0
 
 
@@ -131,12 +131,12 @@ def test_running_min_and_mean(length, size):
 
 
 def test_frame_energies_are_sums_of_k_weighted_squares():
-    x = np.random.default_rng(3).uniform(-1, 1, 3 * dsp.FRAME + 100).astype(np.float32)
-    squares = dsp.k_weighted(x) ** 2
-    energies = dsp.frame_energies(x)
+    x = np.random.default_rng(3).uniform(-1, 1, 3 * pcm.FRAME + 100).astype(np.float32)
+    squares = loudness.k_weighted(x) ** 2
+    energies = loudness.frame_energies(x)
     assert len(energies) == 4  # the partial last frame counts, zero-padded
-    assert energies[0] == pytest.approx(squares[: dsp.FRAME].sum(), rel=1e-6)
-    assert energies[3] == pytest.approx(squares[3 * dsp.FRAME:].sum(), rel=1e-6)
+    assert energies[0] == pytest.approx(squares[: pcm.FRAME].sum(), rel=1e-6)
+    assert energies[3] == pytest.approx(squares[3 * pcm.FRAME:].sum(), rel=1e-6)
 
 
 def test_loudness_of_a_1_khz_sine():
@@ -144,16 +144,16 @@ def test_loudness_of_a_1_khz_sine():
     # -0.691 dB offset (which cancels that gain at 48 kHz): -20.0 + 0.73 - 0.69 = -19.96 LUFS.
     x = sine(1000, 3.0, 0.1 * math.sqrt(2))
     expected = -0.691 + 10 * math.log10(0.01) + response_db(1000)
-    loudness = dsp.integrated_loudness(dsp.frame_energies(x))
-    assert loudness == pytest.approx(expected, abs=0.1)
-    assert loudness == pytest.approx(-20.0, abs=0.1)
+    measured = loudness.integrated_loudness(loudness.frame_energies(x))
+    assert measured == pytest.approx(expected, abs=0.1)
+    assert measured == pytest.approx(-20.0, abs=0.1)
 
 
 def test_limit_keeps_the_true_peak_under_the_ceiling():
     x = sine(dsp.RATE / 4, 0.5, 0.9, phase=math.pi / 4)  # true peak 0.9, samples 0.64
     limited = dsp.limit(x)
-    assert dsp.true_peak_db(limited) <= dsp.TRUE_PEAK_CEILING_DB + 0.05
-    assert dsp.true_peak_db(limited) >= dsp.TRUE_PEAK_CEILING_DB - 1.0
+    assert loudness.true_peak_db(limited) <= dsp.TRUE_PEAK_CEILING_DB + 0.05
+    assert loudness.true_peak_db(limited) >= dsp.TRUE_PEAK_CEILING_DB - 1.0
 
 
 def peaky_speech_like(seconds: float = 3.0) -> np.ndarray:
@@ -174,10 +174,10 @@ def peaky_speech_like(seconds: float = 3.0) -> np.ndarray:
 @pytest.mark.parametrize("target", [-16.0, -19.0, -23.0])
 def test_levelling_reaches_the_target_under_the_ceiling_with_exact_energies(target):
     x = peaky_speech_like()
-    assert dsp.true_peak_db(x) - dsp.integrated_loudness(dsp.frame_energies(x)) > 15
+    assert loudness.true_peak_db(x) - loudness.integrated_loudness(loudness.frame_energies(x)) > 15
     levelled, energies = dsp.level_with_energies(x, target)
     assert levelled.dtype == np.float32 and len(levelled) == len(x)
     # The search estimates each try's loudness without filtering; what it returns is exact.
-    np.testing.assert_array_equal(energies, dsp.frame_energies(levelled))
-    assert dsp.integrated_loudness(energies) == pytest.approx(target, abs=0.25)
-    assert dsp.true_peak_db(levelled) <= dsp.TRUE_PEAK_CEILING_DB + 0.05
+    np.testing.assert_array_equal(energies, loudness.frame_energies(levelled))
+    assert loudness.integrated_loudness(energies) == pytest.approx(target, abs=0.25)
+    assert loudness.true_peak_db(levelled) <= dsp.TRUE_PEAK_CEILING_DB + 0.05

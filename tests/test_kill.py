@@ -26,7 +26,6 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from rtr_audio.cache import cache_dir
 from rtr_audio.lock import build_lock
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and sessions")
@@ -246,7 +245,7 @@ def test_a_second_build_waits_for_the_first(show, tmp_path) -> None:
     holding = threading.Event()
 
     def hold() -> None:  # another build, as far as the lock can tell
-        with build_lock(cache_dir(out), messages.append):
+        with build_lock(out, messages.append):
             holding.set()
             release.wait(60)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rtr_audio import dsp
+from rtr_audio import dsp, loudness
 from rtr_audio.assemble import (
     ClipMissing,
     Placement,
@@ -22,7 +22,8 @@ from rtr_audio.assemble import (
     layout,
     stream_pcm,
 )
-from rtr_audio.cache import ClipStore, cache_dir
+from rtr_audio.cache import ClipStore
+from rtr_audio.layout import Layout
 from rtr_audio.plan import BellItem, ChapterItem, EpisodePlan, SilenceItem, SpeechItem, plan_episode
 from rtr_audio.project import EngineCatalog, load_project, resolve_voices
 from tests.conftest import REPO, copy_show, run_cli
@@ -42,7 +43,7 @@ def built(tmp_path_factory) -> tuple[list[EpisodePlan], ClipStore]:
     voices = resolve_voices(project, EngineCatalog(), FAKE)
     plans = [plan_episode(s, project.settings, project.lexicon, voices[s.slug])
              for s in project.scripts]
-    return plans, ClipStore(cache_dir(out))
+    return plans, ClipStore(Layout(out).clips)
 
 
 def timeline_of(plan: EpisodePlan, store: ClipStore) -> Timeline:
@@ -98,7 +99,7 @@ def test_loudness_from_cached_frames_matches_measuring_the_whole_episode(built):
     for plan in plans:
         timeline = timeline_of(plan, store)
         whole = dsp.to_float(straightforward(plan, store))
-        direct = dsp.integrated_loudness(dsp.frame_energies(whole))
+        direct = loudness.integrated_loudness(loudness.frame_energies(whole))
         assert abs(episode_loudness(timeline, store) - direct) < 0.2
 
 
@@ -129,8 +130,8 @@ def test_level_limits_a_clip_already_at_the_target_loudness():
     clip = (0.2 * np.sin(2 * np.pi * 220 * t) + 0.05 * rng.standard_normal(len(t))).astype(
         np.float32)
     clip[len(clip) // 2] = 0.99  # one full-scale click, as Piper's normalisation produces
-    target = dsp.integrated_loudness(dsp.frame_energies(clip))  # already "at the target"
-    assert dsp.true_peak_db(clip) > dsp.TRUE_PEAK_CEILING_DB
+    target = loudness.integrated_loudness(loudness.frame_energies(clip))  # already "at the target"
+    assert loudness.true_peak_db(clip) > dsp.TRUE_PEAK_CEILING_DB
     levelled = dsp.level(clip, target)
-    assert dsp.true_peak_db(levelled) <= dsp.TRUE_PEAK_CEILING_DB + 0.1
-    assert abs(dsp.integrated_loudness(dsp.frame_energies(levelled)) - target) <= 0.3
+    assert loudness.true_peak_db(levelled) <= dsp.TRUE_PEAK_CEILING_DB + 0.1
+    assert abs(loudness.integrated_loudness(loudness.frame_energies(levelled)) - target) <= 0.3

@@ -141,12 +141,13 @@ def test_a_changed_engine_file_means_a_full_build(show, tmp_path):
     scripts, out = show
     voice_data = tmp_path / "voice.bin"
     voice_data.write_bytes(b"one")
-    summary = uptodate.check(scripts, out, None, None)
+    inputs = uptodate.fingerprint(scripts, out, None, None)
+    summary = uptodate.check(out, inputs)
     assert summary is not None and summary.episodes == 2
-    uptodate.write(scripts, out, None, None, [voice_data], summary)
-    assert uptodate.check(scripts, out, None, None) is not None
+    uptodate.write(out, inputs, [voice_data], summary)
+    assert uptodate.check(out, inputs) is not None
     voice_data.write_bytes(b"two")
-    assert uptodate.check(scripts, out, None, None) is None
+    assert uptodate.check(out, inputs) is None
 
 
 def test_the_stamp_watches_the_engine_and_rtr_audio_itself(show):

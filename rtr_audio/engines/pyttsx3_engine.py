@@ -3,6 +3,9 @@ SAPI5 on Windows, NSSpeechSynthesizer/AVSpeech on macOS)."""
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import difflib
 import importlib.metadata
 import platform
 import shutil
@@ -38,6 +41,8 @@ class Pyttsx3Engine:
             if sys.platform.startswith("linux") and not _espeak_library_present():
                 raise EngineUnavailable(ESPEAK_HINT)
             try:
+                # Here, when the engine is first used: pyttsx3 loads espeak-ng, which the fork
+                # server and `check` must not do.
                 import pyttsx3
             except ImportError as exc:  # pragma: no cover - dependency of the package
                 raise EngineUnavailable(f"pyttsx3 is not installed: {exc}") from exc
@@ -53,7 +58,7 @@ class Pyttsx3Engine:
         parts = [f"pyttsx3-{importlib.metadata.version('pyttsx3')}", platform.system()]
         if sys.platform.startswith("linux"):
             self._get()
-            from pyttsx3.drivers import _espeak
+            from pyttsx3.drivers import _espeak  # loaded by _get() above; see there
 
             parts.append(f"espeak-ng-{_espeak.Info().decode(errors='replace')}")
         return " ".join(parts)
@@ -64,9 +69,7 @@ class Pyttsx3Engine:
         if not sys.platform.startswith("linux"):
             return []
         self._get()
-        import ctypes
-
-        from pyttsx3.drivers import _espeak
+        from pyttsx3.drivers import _espeak  # loaded by _get() above; see there
 
         data = ctypes.c_char_p()
         _espeak.Info(ctypes.byref(data))
@@ -97,8 +100,6 @@ class Pyttsx3Engine:
             if voice in (info.id, info.name):
                 return info.id
         ids = [v.id for v in voices]
-        import difflib
-
         close = difflib.get_close_matches(voice, ids, n=3)
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
         raise UnknownVoice(f"unknown voice `{voice}` for pyttsx3{hint}; "
@@ -152,7 +153,5 @@ def _set_now(engine: Any, name: str, value: object) -> None:
 
 
 def _espeak_library_present() -> bool:
-    import ctypes.util
-
     return bool(ctypes.util.find_library("espeak-ng") or ctypes.util.find_library("espeak")
                 or shutil.which("espeak-ng"))

@@ -1,0 +1,98 @@
+"""The build, phase by phase: validate → plan → render ∥ cover ∥ encode → publish → stamp.
+
+- validate: the show, its scripts and voices are read and checked, every problem reported at
+  once (the CLI does this before importing the audio stack and hands the project in);
+- plan: each script becomes a flat list of clips and silences with cache keys;
+- render ∥ cover ∥ encode: missing clips are spoken while the cover is drawn, and each episode
+  is encoded (or its published files reused) as soon as its clips are ready (``schedule``);
+- publish: the page, then the feed in one rename, then the files it no longer names go;
+- stamp: the up-to-date record, so that the next build with nothing to do stops at once.
+
+Everything from render on runs under the output folder's build lock, with the up-to-date
+stamp removed first: a build that stops half-way leaves no stamp, and the next one checks all.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+from rtr_audio import cover, lock, uptodate
+from rtr_audio.build.options import BuildOptions, Reporter, SilentReporter
+from rtr_audio.build.publish import publish_show
+from rtr_audio.build.schedule import render_and_encode
+from rtr_audio.build.state import BuildState
+from rtr_audio.layout import Layout
+from rtr_audio.master import require_ffmpeg
+from rtr_audio.model import BuiltEpisode
+from rtr_audio.plan import EpisodePlan, plan_episode
+from rtr_audio.project import EngineCatalog, Project, load_project, resolve_voices
+from rtr_audio.render import start_workers_early
+from rtr_audio.summary import BuildSummary
+from rtr_audio.tasks import Voice
+
+
+def build(options: BuildOptions, reporter: Reporter | None = None, *,
+          project: Project | None = None, inputs: str | None = None) -> BuildSummary:
+    """Build the show in ``options.scripts_dir`` into ``options.out_dir``.
+
+    ``project``: the show, already validated (else it is loaded here); ``inputs``: its
+    ``uptodate.fingerprint``, already computed (else computed here). Raises InputError (bad
+    input, listing every problem), ToolMissing (no ffmpeg), EngineError (clips that could not
+    be spoken) or EncodeError; the published files are then as the last build left them.
+    """
+    reporter = reporter or SilentReporter()
+    started = time.monotonic()
+    out = options.out_dir
+    if inputs is None:
+        inputs = uptodate.fingerprint(options.scripts_dir, out, options.engine, options.base_url)
+    _start_workers_if_speaking(options, inputs)
+    project = project or load_project(options.scripts_dir, base_url=options.base_url)
+    catalog = EngineCatalog()
+    voices = validate(project, catalog, options)
+    plans = plan(project, voices)
+    out.mkdir(parents=True, exist_ok=True)
+    with lock.build_lock(out, reporter.note):
+        uptodate.forget(out)
+        state = BuildState(Layout(out))
+        built, summary = render_and_encode(project, plans, options, state, reporter)
+        summary.feed = publish(project, built, options, state)
+        stamp(project, catalog, options, inputs, summary)
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _start_workers_if_speaking(options: BuildOptions, inputs: str | None) -> None:
+    if shutil.which("ffmpeg") and (options.force or uptodate.inputs_changed(options.out_dir,
+                                                                            inputs)):
+        # The scripts changed since the last build, so clips will most likely be spoken: the
+        # fork server imports the audio stack (most of a second) while the scripts are planned.
+        # (Not when ffmpeg is missing: that build stops at once, with one line.)
+        start_workers_early()
+
+
+def validate(project: Project, catalog: EngineCatalog,
+             options: BuildOptions) -> dict[str, Voice]:
+    """Every script's voice (unknown voices are InputErrors at their line); ffmpeg is there."""
+    voices = resolve_voices(project, catalog, options.engine)
+    require_ffmpeg()
+    return voices
+
+
+def plan(project: Project, voices: dict[str, Voice]) -> list[EpisodePlan]:
+    return [plan_episode(s, project.settings, project.lexicon, voices[s.slug])
+            for s in project.scripts]
+
+
+def publish(project: Project, built: list[BuiltEpisode], options: BuildOptions,
+            state: BuildState) -> Path:
+    """The page, then the feed; returns the feed's path."""
+    return publish_show(project, built, options.out_dir, state)
+
+
+def stamp(project: Project, catalog: EngineCatalog, options: BuildOptions, inputs: str | None,
+          summary: BuildSummary) -> None:
+    """Record the finished build, with the files outside the scripts it depended on."""
+    extra = catalog.version_files() + cover.version_files(project.settings)
+    uptodate.write(options.out_dir, inputs, extra, summary)
