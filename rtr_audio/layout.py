@@ -13,6 +13,7 @@ Published (what a web server serves, under the show's ``base_url``)::
 The build's own (``.cache/``, never served)::
 
     .cache/clips/<k[:2]>/<k>.clip the render cache: one clip per key (see ``cache``)
+    .cache/segments/<k[:2]>/<k>.seg  encoded MP3 frames of episode segments (see ``segments``)
     .cache/state.json             the build state: each episode's key and MP3 size, publication
                                   dates, the feed's lastBuildDate, the cover's key (see
                                   ``build.state``)
@@ -96,6 +97,10 @@ class Layout:
     @property
     def clips(self) -> Path:
         return self.cache / "clips"
+
+    @property
+    def segments(self) -> Path:
+        return self.cache / "segments"
 
     @property
     def state(self) -> Path:

@@ -1,20 +1,19 @@
 """Mastering: loudness gain, MP3 encoding with ffmpeg, ID3 tags and chapters.
 
 The gain comes from the loudness measured on the timeline (see ``assemble.episode_loudness``), so
-the episode is encoded once, in one pass, streaming PCM into ffmpeg's stdin. The MP3 is written to
-a real file (not a pipe) because ffmpeg only writes the Xing/LAME header when it can seek back.
+the episode is encoded in one pass, streaming PCM into ffmpeg's stdin; an edited episode only in
+the segments the edit touched (``segments``). The Xing/LAME header is written by ``mp3frames``.
 """
 
 from __future__ import annotations
 
 import math
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from rtr_audio import pcm
-from rtr_audio.assemble import Timeline, episode_loudness, stream_pcm
+from rtr_audio.assemble import Timeline, episode_loudness
 from rtr_audio.cache import ClipStore
 from rtr_audio.errors import RtrError, ToolMissing
 
@@ -28,6 +27,9 @@ LAME_QUALITY = 7
 # LAME at speech bitrates drops a little high-frequency energy, which K-weighting counts:
 # measured about 0.4 LU on espeak-ng speech, so the episode gain makes up for it.
 ENCODE_LOSS_LU = 0.4
+# An edit keeps the episode's previous gain while the new one differs by no more than this: the
+# episode then stays within ±1 LU of the target (SPEC), with room for the encode's own spread.
+KEEP_GAIN_LU = 0.5
 MAX_GAIN_DB = 12.0  # never amplify more than this (an episode of bells only, say)
 
 FFMPEG_HINT = ("ffmpeg is not installed: run `make build` (installs it), or "
@@ -43,6 +45,7 @@ class Mastered:
     path: Path
     gain_db: float
     loudness_before: float
+    segments_encoded: int = 0
 
 
 def require_ffmpeg() -> str:
@@ -52,40 +55,72 @@ def require_ffmpeg() -> str:
     return found
 
 
-def episode_gain(timeline: Timeline, store: ClipStore, target: float) -> tuple[float, float]:
+def episode_gain(timeline: Timeline, store: ClipStore, target: float,
+                 previous: float | None = None) -> tuple[float, float]:
+    """The gain (dB) for the episode, and its measured integrated loudness (LUFS).
+
+    ``previous``: the gain of the episode's last encode. It is kept while the episode, with
+    it, still lands within ``KEEP_GAIN_LU`` of the target: a small edit then changes no sample
+    outside the segments it touched, and those segments' frames are reused.
+    """
     measured = episode_loudness(timeline, store)
     if not math.isfinite(measured):
         return 0.0, measured
-    return max(-MAX_GAIN_DB, min(MAX_GAIN_DB, target - measured + ENCODE_LOSS_LU)), measured
+    gain = max(-MAX_GAIN_DB, min(MAX_GAIN_DB, target - measured + ENCODE_LOSS_LU))
+    if previous is not None and abs(previous - gain) <= KEEP_GAIN_LU:
+        return previous, measured
+    return round(gain, 3), measured
 
 
-def encode(timeline: Timeline, store: ClipStore, target_lufs: float, dest: Path) -> Mastered:
-    """Encode the timeline to ``dest`` (an MP3 without tags)."""
-    gain, measured = episode_gain(timeline, store, target_lufs)
-    command = [
-        require_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y",
-        "-f", "s16le", "-ar", str(pcm.RATE), "-ac", "1", "-i", "pipe:0",
-        "-af", f"volume={gain:.3f}dB:precision=float,aresample={OUTPUT_RATE}",
-        "-ac", "1", "-ar", str(OUTPUT_RATE),
-        "-codec:a", "libmp3lame", "-b:a", BITRATE, "-compression_level", str(LAME_QUALITY),
-        "-write_xing", "1", "-id3v2_version", "0", "-map_metadata", "-1",
-        "-f", "mp3", str(dest),
-    ]
-    with subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE) as process:
-        assert process.stdin is not None
+def encoder_settings() -> tuple[object, ...]:
+    """All that decides an encode's frames besides its samples and gain (segment keys)."""
+    return (BITRATE, LAME_QUALITY, OUTPUT_RATE, _lame_identity())
+
+
+def _lame_identity() -> str:
+    # The ffmpeg binary (and with it libmp3lame) by size and mtime: a new one may encode
+    # differently, and frames of two LAME versions are best not mixed.
+    try:
+        stat = Path(require_ffmpeg()).stat()
+    except OSError:
+        return "?"
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def encode(timeline: Timeline, store: ClipStore, target_lufs: float, dest: Path,
+           segment_cache: Path, previous_gain: float | None = None) -> Mastered:
+    """Encode the timeline to ``dest`` (an MP3 without tags), reusing cached segments.
+
+    Segments (see ``segments``) whose frames are in ``segment_cache`` are reused; the others
+    are encoded, consecutive ones in one ffmpeg run. If a join between old and new frames
+    cannot be made, the whole episode is encoded in one run. The Info frame (Xing/LAME
+    header) is written here: frame count, byte count, TOC, encoder delay and padding for the
+    timeline's exact duration (``timeline.total`` samples at ``pcm.RATE``).
+    """
+    from rtr_audio import mp3frames, segments  # numpy-free, but only an encode needs them
+
+    gain, measured = episode_gain(timeline, store, target_lufs, previous_gain)
+    encoder = segments.Encoder(require_ffmpeg(), BITRATE, LAME_QUALITY, OUTPUT_RATE)
+    segs = segments.segments(timeline, gain, encoder_settings())
+    seg_store = segments.SegmentStore(segment_cache)
+    samples = timeline.total * OUTPUT_RATE // pcm.RATE
+    kbps = int(BITRATE.rstrip("k"))
+    try:
+        runs = {i: seg_store.load(s.key) for i, s in enumerate(segs)}
+        missing = [i for i, run in runs.items() if run is None]
+        runs.update(segments.encode_runs(timeline, store, segs, missing, gain, encoder,
+                                         seg_store))
         try:
-            for chunk in stream_pcm(timeline, store):
-                process.stdin.write(chunk)
-            process.stdin.close()
-        except BrokenPipeError:
-            pass
-        except BaseException:
-            process.kill()
-            raise
-        errors = process.stderr.read().decode(errors="replace") if process.stderr else ""
-        process.wait()
-    if process.returncode != 0:
+            segments.write_episode((runs[i] for i in range(len(segs))), samples, kbps, dest)
+        except mp3frames.FrameError:
+            # Old and new frames do not join here: one run of the whole episode always does.
+            runs = segments.encode_runs(timeline, store, segs, list(range(len(segs))), gain,
+                                        encoder, seg_store)
+            segments.write_episode((runs[i] for i in range(len(segs))), samples, kbps, dest)
+    except segments.EncodeFailed as exc:
         dest.unlink(missing_ok=True)
-        reason = errors.strip().splitlines()[-1] if errors.strip() else "unknown error"
-        raise EncodeError(f"ffmpeg could not encode {dest.name}: {reason}")
-    return Mastered(dest, gain, measured)
+        raise EncodeError(f"ffmpeg could not encode {dest.name}: {exc}") from exc
+    except BaseException:
+        dest.unlink(missing_ok=True)
+        raise
+    return Mastered(dest, gain, measured, len(missing))

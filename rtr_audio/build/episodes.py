@@ -25,7 +25,7 @@ from rtr_audio.model import BuiltEpisode
 from rtr_audio.plan import EpisodePlan
 from rtr_audio.project import Project
 
-MASTER_FORMAT = 2  # bump when mastering changes so episodes are re-encoded
+MASTER_FORMAT = 3  # bump when mastering changes so episodes are re-encoded
 
 
 def episode_key(project: Project, plan: EpisodePlan, timeline: Timeline,
@@ -84,7 +84,8 @@ def master_job(project: Project, plan: EpisodePlan, store: ClipStore, out: Path,
         final.parent.mkdir(parents=True, exist_ok=True)
         scratch = final.with_name(f".{final.name}.tmp")
         try:
-            encode(timeline, store, project.settings.loudness, scratch)
+            mastered = encode(timeline, store, project.settings.loudness, scratch,
+                              paths.segments, state.gain(plan.script.slug))
             _tag(project, plan, timeline, scratch, cover_jpeg)
             os.replace(scratch, final)
         except BaseException:
@@ -92,7 +93,7 @@ def master_job(project: Project, plan: EpisodePlan, store: ClipStore, out: Path,
             raise
         _write_sidecars(paths, files, plan, timeline)
         size = final.stat().st_size
-        state.record_episode(plan.script.slug, key, size)
+        state.record_episode(plan.script.slug, key, size, mastered.gain_db)
         return _built(project, plan, timeline, files, size, published)
 
     return job
