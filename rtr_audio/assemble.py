@@ -53,10 +53,10 @@ class Timeline:
 def layout(plan: EpisodePlan, lengths: dict[str, int]) -> Timeline:
     """Place every item; ``lengths`` gives each clip's length in samples.
 
-    Every silence of ``JOIN_SILENCE`` or more after the start holds a segment boundary, in its
-    middle, moved later by up to one frame (``GRID`` samples, 26 ms) onto the frame grid: the
-    silence is that much longer, so a segment's content sits at the same place relative to its
-    boundary whatever comes before it.
+    Every silence of ``JOIN_SILENCE`` or more after the start holds a segment boundary: its
+    middle, moved to the nearest point of the frame grid (``GRID`` samples): the silence is
+    that much longer or shorter (at most 13 ms), so a segment's content sits at the same place
+    relative to its boundary whatever comes before it.
     """
     boundaries = [0]
     placements: list[Placement] = []
@@ -72,10 +72,10 @@ def layout(plan: EpisodePlan, lengths: dict[str, int]) -> Timeline:
         if isinstance(item, SilenceItem):
             length, key = round(item.seconds * pcm.RATE), None
             if position > 0 and item.seconds >= JOIN_SILENCE:
-                half = length // 2
-                pad = -(position + half) % GRID
-                length += pad
-                boundaries.append(position + half + pad)
+                middle = position + length // 2
+                boundary = (middle + GRID // 2) // GRID * GRID  # the nearest grid point
+                length += boundary - middle
+                boundaries.append(boundary)
         else:
             key = item.key
             length = lengths[key]

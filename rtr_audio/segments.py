@@ -2,9 +2,9 @@
 and reused while their samples are unchanged, so an edit encodes only what it touched.
 
 How a segment is cut (see ``assemble.layout``): a boundary sits in the middle of every silence
-of at least ``JOIN_SILENCE`` seconds (paragraph, heading and ``[pause]`` silences), moved by up
-to one frame (26 ms) so that it falls on the MP3 frame grid (1152 samples at 44.1 kHz, ``GRID``
-samples of the timeline). Since the silence before a segment absorbs that rounding, a segment's
+of at least ``JOIN_SILENCE`` seconds (paragraph, heading and ``[pause]`` silences), moved by at
+most half a frame (13 ms) so that it falls on the MP3 frame grid (1152 samples at 44.1 kHz,
+``GRID`` samples of the timeline). Since the silence before a segment absorbs that rounding, a segment's
 samples depend only on its own content: an earlier edit shifts later segments by whole frames,
 and their frames are reused as they are.
 
