@@ -46,6 +46,7 @@ class Mastered:
     gain_db: float
     loudness_before: float
     segments_encoded: int = 0
+    segment_keys: tuple[str, ...] = ()
 
 
 def require_ffmpeg() -> str:
@@ -123,4 +124,4 @@ def encode(timeline: Timeline, store: ClipStore, target_lufs: float, dest: Path,
     except BaseException:
         dest.unlink(missing_ok=True)
         raise
-    return Mastered(dest, gain, measured, len(missing))
+    return Mastered(dest, gain, measured, len(missing), tuple(s.key for s in segs))

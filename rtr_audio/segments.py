@@ -4,9 +4,9 @@ and reused while their samples are unchanged, so an edit encodes only what it to
 How a segment is cut (see ``assemble.layout``): a boundary sits in the middle of every silence
 of at least ``JOIN_SILENCE`` seconds (paragraph, heading and ``[pause]`` silences), moved by at
 most half a frame (13 ms) so that it falls on the MP3 frame grid (1152 samples at 44.1 kHz,
-``GRID`` samples of the timeline). Since the silence before a segment absorbs that rounding, a segment's
-samples depend only on its own content: an earlier edit shifts later segments by whole frames,
-and their frames are reused as they are.
+``GRID`` samples of the timeline). Since the silence before a segment absorbs that rounding,
+a segment's samples depend only on its own content: an earlier edit shifts later segments by
+whole frames, and their frames are reused as they are.
 
 How the frames stay valid where segments from different encodes meet:
 
@@ -91,10 +91,37 @@ def _window(start: int, end: int, total: int) -> tuple[int, int]:
 
 
 class SegmentStore:
-    """Segments' frames on disk; ``load`` returns ``None`` for a missing or damaged one."""
+    """Segments' frames on disk; ``load`` returns ``None`` for a missing or damaged one.
+
+    Each episode's list of segment keys (``<slug>.keys``) says which ones are in use: ``prune``
+    removes the others (left by earlier versions of an edited episode).
+    """
 
     def __init__(self, root: Path):
         self.root = root
+
+    def record(self, slug: str, keys: list[str]) -> None:
+        """The segments ``slug``'s published MP3 is made of."""
+        atomic_write(self.root / f"{slug}.keys", "\n".join(keys).encode())
+
+    def prune(self, slugs: list[str]) -> int:
+        """Remove segments no episode in ``slugs`` uses, and lists of other episodes; returns
+        how many segments went. Only our own ``.seg`` and ``.keys`` files are touched."""
+        used: set[str] = set()
+        for manifest in self.root.glob("*.keys"):
+            if manifest.stem not in slugs:
+                manifest.unlink(missing_ok=True)
+                continue
+            try:
+                used.update(manifest.read_text().split())
+            except OSError:
+                return 0  # unreadable: better to keep everything than to drop what is used
+        removed = 0
+        for path in self.root.glob("??/*.seg"):
+            if path.stem not in used:
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
 
     def path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.seg"

@@ -232,3 +232,28 @@ def test_a_join_without_room_for_the_reservoir_is_refused() -> None:
     run_b = mp3frames.Run(full + bytes(needy), mp3frames.parse(full + bytes(needy)), 1, 2)
     with pytest.raises(mp3frames.FrameError):
         mp3frames.join([run_a, run_b])
+
+
+def test_a_join_that_cannot_be_made_falls_back_to_one_whole_run(spoken, tmp_path: Path,
+                                                                 monkeypatch) -> None:
+    """If old and new frames cannot be joined, the episode is encoded in one run, which is
+    always joinable; the result is still the timeline's exact length."""
+    store, lengths = spoken
+    keys = list(lengths)
+    timeline = layout(_plan(keys, [1.5, 2.0, 1.3, 3.0, 1.0]), lengths)
+    cache = tmp_path / "segments"
+    encode(timeline, store, -19.0, tmp_path / "a.mp3", cache)
+    edited = layout(_plan([keys[0], keys[2], keys[2], keys[3], keys[4]],
+                          [1.5, 2.0, 1.3, 3.0, 1.0]), lengths)
+    real_join_to, calls = mp3frames.join_to, []
+
+    def refuse_once(runs, sink):
+        calls.append(1)
+        if len(calls) == 1:
+            raise mp3frames.FrameError("no room at the join")
+        return real_join_to(runs, sink)
+
+    monkeypatch.setattr(mp3frames, "join_to", refuse_once)
+    encode(edited, store, -19.0, tmp_path / "b.mp3", cache)
+    assert len(calls) == 2
+    assert len(_decode(tmp_path / "b.mp3")) == edited.total * 2

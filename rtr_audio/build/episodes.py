@@ -24,6 +24,7 @@ from rtr_audio.master import BITRATE, LAME_QUALITY, OUTPUT_RATE, encode
 from rtr_audio.model import BuiltEpisode
 from rtr_audio.plan import EpisodePlan
 from rtr_audio.project import Project
+from rtr_audio.segments import SegmentStore
 
 MASTER_FORMAT = 3  # bump when mastering changes so episodes are re-encoded
 
@@ -92,6 +93,7 @@ def master_job(project: Project, plan: EpisodePlan, store: ClipStore, out: Path,
             scratch.unlink(missing_ok=True)  # no half-encoded leftovers in the published folder
             raise
         _write_sidecars(paths, files, plan, timeline)
+        SegmentStore(paths.segments).record(plan.script.slug, list(mastered.segment_keys))
         size = final.stat().st_size
         state.record_episode(plan.script.slug, key, size, mastered.gain_db)
         return _built(project, plan, timeline, files, size, published)

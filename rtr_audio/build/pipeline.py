@@ -29,6 +29,7 @@ from rtr_audio.model import BuiltEpisode
 from rtr_audio.plan import EpisodePlan, plan_episode
 from rtr_audio.project import EngineCatalog, Project, load_project, resolve_voices
 from rtr_audio.render import start_workers_early
+from rtr_audio.segments import SegmentStore
 from rtr_audio.summary import BuildSummary
 from rtr_audio.tasks import Voice
 
@@ -57,6 +58,8 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *,
         uptodate.forget(out)
         state = BuildState(Layout(out))
         built, summary = render_and_encode(project, plans, options, state, reporter)
+        if summary.episodes_mastered:  # segments of earlier versions of what was encoded
+            SegmentStore(Layout(out).segments).prune([p.script.slug for p in plans])
         summary.feed = publish(project, built, options, state)
         stamp(project, catalog, options, inputs, summary)
     summary.seconds = time.monotonic() - started
