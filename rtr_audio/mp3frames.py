@@ -54,26 +54,27 @@ def frame_size(header: int) -> int:
     return 144 * kbps * 1000 // SAMPLE_RATE + ((header >> 9) & 1)
 
 
-def _bits(data: bytes, start: int, count: int) -> int:
-    byte, shift = divmod(start, 8)
-    chunk = int.from_bytes(data[byte:byte + (shift + count + 7) // 8], "big")
-    total = ((shift + count + 7) // 8) * 8
-    return (chunk >> (total - shift - count)) & ((1 << count) - 1)
-
-
 def parse(data: bytes, start: int = 0) -> list[Frame]:
     """Every frame of ``data`` from byte ``start`` on; raises ``FrameError`` on a broken one."""
     frames: list[Frame] = []
     offset = start
+    bits = SIDE_INFO_BYTES * 8
     while offset < len(data):
         if len(data) - offset < SLOT_START:
             raise FrameError(f"truncated frame at byte {offset}")
         size = frame_size(int.from_bytes(data[offset:offset + 4], "big"))
-        side = data[offset + HEADER_BYTES:offset + SLOT_START]
-        bits = _bits(side, 18, 12) + _bits(side, 18 + 59, 12)
-        types = tuple(_bits(side, 18 + 59 * g + 33, 3) for g in range(2))
-        block = tuple((t >> 2) and (t & 3) for t in types)  # window_switching_flag, block_type
-        frames.append(Frame(offset, size, _bits(side, 0, 9), bits, (block[0], block[1])))
+        side = int.from_bytes(data[offset + HEADER_BYTES:offset + SLOT_START], "big")
+
+        def field(at: int, count: int, side: int = side) -> int:
+            return (side >> (bits - at - count)) & ((1 << count) - 1)
+
+        # Side information (ISO/IEC 11172-3 §2.4.1.7, mono): main_data_begin (9 bits),
+        # private (5), scfsi (4), then 59 bits per granule: part2_3_length (12) first, and
+        # window_switching_flag with block_type (3) 33 bits in.
+        types = [field(18 + 59 * g + 33, 3) for g in (0, 1)]
+        block = tuple((t >> 2) and (t & 3) for t in types)
+        frames.append(Frame(offset, size, field(0, 9), field(18, 12) + field(77, 12),
+                            (block[0], block[1])))
         offset += size
     return frames
 

@@ -28,6 +28,7 @@ settings), so a key that matches is safe to reuse.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import tempfile
@@ -187,7 +188,8 @@ def _slice(data: bytes, frames: list[mp3frames.Frame], lo: int, hi: int, first: 
     base = frames[lo].offset
     last = frames[hi - 1]
     part = data[base:last.offset + last.size]
-    return mp3frames.Run(part, mp3frames.parse(part), first, end)
+    moved = [dataclasses.replace(f, offset=f.offset - base) for f in frames[lo:hi]]
+    return mp3frames.Run(part, moved, first, end)
 
 
 def _runs(indices: list[int]) -> Iterator[tuple[int, int]]:
