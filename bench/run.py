@@ -114,8 +114,9 @@ class Episode:
     blocks: list[tuple[str, str]] = field(default_factory=list)  # ("heading"|"para"|"pause", …)
 
     def markdown(self, number: int) -> str:
+        date = dt.date(2026, 1, 1) + dt.timedelta(days=number - 1)
         lines = ["---", f"title: {self.title}", f"description: Generated episode {number}.",
-                 f"episode: {number}", f"date: 2026-01-{number:02d}", "---", ""]
+                 f"episode: {number}", f"date: {date.isoformat()}", "---", ""]
         for kind, text in self.blocks:
             lines += [f"# {text}" if kind == "heading" else text, ""]
         return "\n".join(lines)

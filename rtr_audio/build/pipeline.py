@@ -26,7 +26,7 @@ from rtr_audio.build.state import BuildState
 from rtr_audio.layout import Layout
 from rtr_audio.master import require_ffmpeg
 from rtr_audio.model import BuiltEpisode
-from rtr_audio.plan import EpisodePlan, plan_episode
+from rtr_audio.plancache import plan_all
 from rtr_audio.project import EngineCatalog, Project, load_project, resolve_voices
 from rtr_audio.render import start_workers_early
 from rtr_audio.segments import SegmentStore
@@ -52,8 +52,8 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *,
     project = project or load_project(options.scripts_dir, base_url=options.base_url)
     catalog = EngineCatalog()
     voices = validate(project, catalog, options)
-    plans = plan(project, voices)
     out.mkdir(parents=True, exist_ok=True)
+    plans = plan_all(project, voices, Layout(out).plans)
     with lock.build_lock(out, reporter.note):
         uptodate.forget(out)
         state = BuildState(Layout(out))
@@ -81,11 +81,6 @@ def validate(project: Project, catalog: EngineCatalog,
     voices = resolve_voices(project, catalog, options.engine)
     require_ffmpeg()
     return voices
-
-
-def plan(project: Project, voices: dict[str, Voice]) -> list[EpisodePlan]:
-    return [plan_episode(s, project.settings, project.lexicon, voices[s.slug])
-            for s in project.scripts]
 
 
 def publish(project: Project, built: list[BuiltEpisode], options: BuildOptions,
