@@ -89,14 +89,16 @@ def _lame_identity() -> str:
 
 
 def encode(timeline: Timeline, store: ClipStore, target_lufs: float, dest: Path,
-           segment_cache: Path, previous_gain: float | None = None) -> Mastered:
+           segment_cache: Path, previous_gain: float | None = None,
+           reuse: bool = True) -> Mastered:
     """Encode the timeline to ``dest`` (an MP3 without tags), reusing cached segments.
 
-    Segments (see ``segments``) whose frames are in ``segment_cache`` are reused; the others
-    are encoded, consecutive ones in one ffmpeg run. If a join between old and new frames
-    cannot be made, the whole episode is encoded in one run. The Info frame (Xing/LAME
-    header) is written here: frame count, byte count, TOC, encoder delay and padding for the
-    timeline's exact duration (``timeline.total`` samples at ``pcm.RATE``).
+    Segments (see ``segments``) whose frames are in ``segment_cache`` are reused (unless
+    ``reuse`` is False); the others are encoded, consecutive ones in one ffmpeg run. If a join
+    between old and new frames cannot be made, the whole episode is encoded in one run. The
+    Info frame (Xing/LAME header) is written here: frame count, byte count, TOC, encoder delay
+    and padding for the timeline's exact duration (``timeline.total`` samples at ``pcm.RATE``).
+    Raises ``EncodeError`` when ffmpeg fails.
     """
     from rtr_audio import mp3frames, segments  # numpy-free, but only an encode needs them
 
@@ -107,7 +109,7 @@ def encode(timeline: Timeline, store: ClipStore, target_lufs: float, dest: Path,
     samples = timeline.total * OUTPUT_RATE // pcm.RATE
     kbps = int(BITRATE.rstrip("k"))
     try:
-        runs = {i: seg_store.load(s.key) for i, s in enumerate(segs)}
+        runs = {i: seg_store.load(s.key) if reuse else None for i, s in enumerate(segs)}
         missing = [i for i, run in runs.items() if run is None]
         runs.update(segments.encode_runs(timeline, store, segs, missing, gain, encoder,
                                          seg_store))

@@ -75,9 +75,10 @@ def reuse(out: Path, state: BuildState, plan: EpisodePlan, key: str, timeline: T
 
 def master_job(project: Project, plan: EpisodePlan, store: ClipStore, out: Path,
                state: BuildState, timeline: Timeline, key: str, published: dt.datetime,
-               cover_jpeg: bytes) -> Callable[[], BuiltEpisode]:
+               cover_jpeg: bytes, reuse_segments: bool = True) -> Callable[[], BuiltEpisode]:
     """The encode of one episode, to run on a thread: MP3, tags, sidecars, then its record in
-    the build state."""
+    the build state. ``reuse_segments`` False (``--force``): every segment is encoded again and
+    the episode's gain computed afresh."""
 
     def job() -> BuiltEpisode:
         files, paths = episode_files(plan.script.slug, key), Layout(out)
@@ -85,8 +86,9 @@ def master_job(project: Project, plan: EpisodePlan, store: ClipStore, out: Path,
         final.parent.mkdir(parents=True, exist_ok=True)
         scratch = final.with_name(f".{final.name}.tmp")
         try:
+            previous = state.gain(plan.script.slug) if reuse_segments else None
             mastered = encode(timeline, store, project.settings.loudness, scratch,
-                              paths.segments, state.gain(plan.script.slug))
+                              paths.segments, previous, reuse_segments)
             _tag(project, plan, timeline, scratch, cover_jpeg)
             os.replace(scratch, final)
         except BaseException:
