@@ -33,8 +33,10 @@ SECONDS_PER_WORD = 0.2
 
 
 def _has(word: str, text: str) -> bool:
-    """``word`` written in capitals, plain or spelled out letter by letter."""
-    return re.search(r"\b" + r"[\s\-]*".join(word) + r"\b", text) is not None
+    """``word`` as a word in any case, or spelled out letter by letter. The normaliser says
+    capitals used for emphasis as lower-case words ("CRASH" → "crash"), so the engine may see
+    either; scripts spoken by this engine must not use the fault words in their prose."""
+    return re.search(r"\b" + r"[\s\-]*".join(word) + r"\b", text, re.IGNORECASE) is not None
 
 
 def _log(text: str) -> int:

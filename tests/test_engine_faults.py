@@ -91,6 +91,7 @@ def fault_runs(published, tmp_path_factory) -> dict[str, dict]:
         return dict(zip(FAULTS, pool.map(run, FAULTS), strict=True))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("word", list(FAULTS))
 def test_failed_clip_is_retried_on_a_fresh_worker_then_reported(word, fault_runs,
                                                                  published) -> None:
@@ -110,6 +111,7 @@ def test_failed_clip_is_retried_on_a_fresh_worker_then_reported(word, fault_runs
     assert published_files(run["out"]) == published_files(published)
 
 
+@pytest.mark.slow
 def test_several_failures_are_listed_in_script_order(published, tmp_path) -> None:
     show = shutil.copytree(BASE, tmp_path / "show")
     with_line(show, "One EMPTY clip.\n\nA plain sentence in between.\n\nThen SHORT again, "
@@ -124,6 +126,7 @@ def test_several_failures_are_listed_in_script_order(published, tmp_path) -> Non
     assert published_files(out) == published_files(published)
 
 
+@pytest.mark.slow
 def test_a_clip_that_fails_once_succeeds_on_the_retry(published, tmp_path) -> None:
     show = shutil.copytree(BASE, tmp_path / "show")
     with_line(show, "A FLAKY word.")
@@ -164,6 +167,7 @@ def test_missing_espeak_is_one_line_with_the_install_hint(monkeypatch) -> None:
     assert "apt-get install espeak-ng" in lines[0]
 
 
+@pytest.mark.slow
 def test_faults_in_runs_of_a_stateful_engine(published, tmp_path) -> None:
     """An engine that keeps state is given fixed runs of clips, each in a fresh process: a
     failed clip is retried first in the rest of its run, on a fresh process, and the others
