@@ -291,7 +291,7 @@ def spoken(script: Path | None, text: str | None, text_file: Path | None, langua
       rtr-audio spoken --text "Call 116 123 at 7 a.m. on Jan. 15"
       rtr-audio spoken --file lines.txt
     """
-    from rtr_audio import spoken as core
+    from rtr_audio import spoken as core  # lazy: see the module's docstring
 
     if sum(x is not None for x in (script, text, text_file)) != 1:
         raise click.UsageError("give exactly one of SCRIPT, --text or --file")
