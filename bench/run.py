@@ -10,6 +10,7 @@ Variants, all on the same generated show (5 episodes of plain paragraphs with so
   cold      ``rtr-audio build`` into a fresh folder (no cache)
   no-op     the same build again
   edit      one sentence of one episode changed, build again
+Then bench/normalise.py: the shipped series' sentences normalised cold (seconds).
 And two long single-episode shows (90 and 180 minutes, ~45 % speech, every sentence distinct so
 every clip is really rendered): cold build time and the peak RSS of the largest process.
 Every run is wrapped by ``--measure`` (a child subreaper, so CPU time and peak RSS cover every
@@ -36,6 +37,8 @@ import wave
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import normalise  # bench/normalise.py, beside this file
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -703,6 +706,7 @@ def report(results: Results, path: Path) -> str:
         lines += _scale_report(results)
     if results.notes:
         lines += ["## Problems seen during the run", "", *[f"- {n}" for n in results.notes], ""]
+    lines += normalise.section()  # the text normaliser, measured on its own (seconds)
     analysis = BENCH / "analysis.md"
     if analysis.exists():
         lines += [analysis.read_text().strip(), ""]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import os
 import select
-import shutil
 import sys
 import time
 import traceback
@@ -20,9 +19,10 @@ from typing import Any
 
 import click
 
-from rtr_audio import __version__, uptodate
+from rtr_audio import __version__, clock, uptodate
 from rtr_audio.errors import InputError, RtrError
 from rtr_audio.layout import Layout
+from rtr_audio.summary import Scheduled
 
 SCRIPTS_OPTION = click.option("--scripts", "scripts_dir", type=click.Path(path_type=Path),
                               default=Path("scripts"), show_default=True,
@@ -124,6 +124,10 @@ def build(scripts_dir: Path, out_dir: Path, engine: str | None, jobs: int | None
     Only what changed is spoken and encoded again; when nothing changed since the last build,
     it says "Up to date" in a tenth of a second (--force rebuilds everything).
 
+    An episode whose `date:` is in the future is scheduled: listed, left out of the feed and
+    the page, and published by the first build once it is due (run it from cron or a systemd
+    timer, see the README). Files of an episode's previous version stay for keep_previous.
+
     \b
     Example:
       rtr-audio build
@@ -141,6 +145,7 @@ def build(scripts_dir: Path, out_dir: Path, engine: str | None, jobs: int | None
             done.seconds = time.monotonic() - started
             if not quiet:
                 click.echo(f"Up to date: {done.line()}")
+                _echo_scheduled(done.scheduled)
                 click.echo(f"Feed: {done.feed}")
             return
     from rtr_audio.project import load_project  # lazy: see above
@@ -155,13 +160,21 @@ def build(scripts_dir: Path, out_dir: Path, engine: str | None, jobs: int | None
     if watch:
         from rtr_audio.watch import watch_and_build  # lazy: see above
 
-        watch_and_build(options, click.echo, quiet=quiet)
+        watch_and_build(options, click.echo, quiet=quiet,
+                        errors=lambda message: click.echo(message, err=True))
         return
     with make_reporter(quiet=quiet) as reporter:
         summary = run_build(options, reporter, project=project, inputs=inputs)
     if not quiet:
         click.echo(f"Built {summary.line()}")
+        _echo_scheduled(summary.scheduled)
         click.echo(f"Feed: {summary.feed}")
+
+
+def _echo_scheduled(scheduled: list[Scheduled]) -> None:
+    """One line per episode dated in the future (it is in neither the feed nor the page)."""
+    for episode in scheduled:
+        click.echo(episode.line())
 
 
 @main.command()
@@ -173,7 +186,8 @@ def build(scripts_dir: Path, out_dir: Path, engine: str | None, jobs: int | None
 def check(scripts_dir: Path, out_dir: Path, engine: str | None, verbose: bool) -> None:
     """Check every script and the show settings without rendering; list every problem.
 
-    Also checks a built feed (if there is one) against podcast-app and Apple requirements.
+    Also checks a built feed (if there is one) against podcast-app and Apple requirements,
+    and lists the episodes scheduled for later (a `date:` in the future).
 
     \b
     Example:
@@ -181,6 +195,7 @@ def check(scripts_dir: Path, out_dir: Path, engine: str | None, verbose: bool) -
     """
     from rtr_audio.feedcheck import check_feed  # lazy: see the module's docstring
     from rtr_audio.project import EngineCatalog, load_project, resolve_voices  # lazy: same
+    from rtr_audio.release import Release  # lazy: same
 
     project = load_project(scripts_dir)
     resolve_voices(project, EngineCatalog(), engine)
@@ -189,7 +204,18 @@ def check(scripts_dir: Path, out_dir: Path, engine: str | None, verbose: bool) -
         click.echo(line, err=True)
     if feed_problems:
         sys.exit(1)
-    click.echo(f"OK: show.yml and {len(project.scripts)} scripts are valid")
+    from rtr_audio.spoken import reading_warnings  # lazy: see the module's docstring
+
+    for warning in reading_warnings(project):
+        click.echo(str(warning), err=True)
+    # What a build now would leave scheduled. The build state (first-build times of scripts
+    # without `date:`) is not needed: those times are never ahead of the clock, so they
+    # neither are scheduled nor move a scheduled episode's time.
+    release = Release.of(project.scripts, {}, clock.now())
+    scheduled = release.scheduled(project.scripts)
+    _echo_scheduled([Scheduled(str(s.path), s.title, release.times[s.slug]) for s in scheduled])
+    later = f" ({len(scheduled)} scheduled)" if scheduled else ""
+    click.echo(f"OK: show.yml and {len(project.scripts)} scripts are valid{later}")
 
 
 def _line_range(_ctx: click.Context, _param: click.Parameter,
@@ -239,6 +265,45 @@ def preview(script: Path, section: int | None, lines: tuple[int, int] | None,
                f"{result.rendered}, reused {result.reused}; {time.monotonic() - started:.1f}s)")
     if play:
         click.echo(f"Played with {play_file(result.path)}")
+
+
+@main.command()
+@click.argument("script", required=False,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--text", "text", default=None, help="Print the engine text of this text.")
+@click.option("--file", "text_file", default=None,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Read one text per line; print exactly one line per input line.")
+@click.option("--language", default="en-us", show_default=True,
+              help="Language for --text/--file (day-first dates for en-gb...); a SCRIPT uses "
+                   "its show.yml.")
+@VERBOSE_OPTION
+@reports_errors
+def spoken(script: Path | None, text: str | None, text_file: Path | None, language: str,
+           verbose: bool) -> None:
+    """Print what the speech engine will receive, without rendering anything.
+
+    With SCRIPT, every clip's engine text in order, each after its `path:line`.
+
+    \b
+    Example:
+      rtr-audio spoken scripts/02-arriving-in-safety.md
+      rtr-audio spoken --text "Call 116 123 at 7 a.m. on Jan. 15"
+      rtr-audio spoken --file lines.txt
+    """
+    from rtr_audio import spoken as core  # lazy: see the module's docstring
+
+    if sum(x is not None for x in (script, text, text_file)) != 1:
+        raise click.UsageError("give exactly one of SCRIPT, --text or --file")
+    if script is not None:
+        for clip in core.script_clips(script):
+            click.echo(f"{clip.where}: {clip.text}")
+    elif text is not None:
+        click.echo(" ".join(core.engine_texts(text, language=language)))
+    else:
+        assert text_file is not None
+        for line in core.line_texts(core.file_lines(text_file), language=language):
+            click.echo(line)
 
 
 @main.command()
@@ -296,6 +361,9 @@ def serve(out_dir: Path, host: str, port: int, verbose: bool) -> None:
 def clean(out_dir: Path, yes: bool) -> None:
     """Remove the build output and the render cache.
 
+    Episode files the last feed named stay for show.yml's keep_previous (default 7 days), so
+    apps that fetched that feed can still download them; a later build removes them.
+
     \b
     Example:
       rtr-audio clean -y
@@ -305,13 +373,46 @@ def clean(out_dir: Path, yes: bool) -> None:
         return
     if not yes and sys.stdin.isatty():
         click.confirm(f"Remove everything built in {out_dir} (and its cache)?", abort=True)
-    removed = 0
-    for child in out_dir.iterdir():
-        if child.name == ".keep":
-            continue  # the folder itself is part of the repository
-        if child.is_dir() and not child.is_symlink():
-            shutil.rmtree(child)
-        else:
-            child.unlink()
-        removed += 1
-    click.echo(f"Removed {removed} items from {out_dir}")
+    from rtr_audio.build.retention import clean as clean_output  # lazy: see the docstring
+    from rtr_audio.lock import build_lock  # lazy: same
+    from rtr_audio.settings import SHOW  # lazy: same
+
+    # Under the build lock: a build writing to the folder finishes first.
+    with build_lock(out_dir, lambda message: click.echo(message, err=True)) as lock_file:
+        done = clean_output(out_dir, clock.now(), SHOW.defaults()["keep_previous"], lock_file)
+    click.echo(f"Removed {done.removed} items from {out_dir}")
+    if done.kept and done.until:
+        click.echo(f"Kept the files of {done.kept} episode version(s) until "
+                   f"{clock.shown(done.until)} (keep_previous): apps holding the last feed can "
+                   "still fetch them; the first build after that removes them")
+
+
+@main.command()
+@click.argument("dest", required=False)
+@OUT_OPTION
+@SCRIPTS_OPTION
+@click.option("--dry-run", "-n", is_flag=True, help="List what would change; change nothing.")
+@VERBOSE_OPTION
+@reports_errors
+def publish(dest: str | None, out_dir: Path, scripts_dir: Path, dry_run: bool,
+            verbose: bool) -> None:
+    """Publish the built show to any rclone remote (S3, R2, B2, WebDAV, SFTP, FTP, a folder…).
+
+    DEST is rclone's remote:path (default: publish_to in show.yml). Episode files go first, then
+    the cover and page, then the feed (under a temporary name, moved into place where the
+    backend can move files), and only then are files no feed names removed. Only what changed
+    is uploaded. Set remotes up with `rclone config`; credentials stay in rclone's config or
+    environment (RCLONE_CONFIG_<NAME>_<KEY>).
+
+    \b
+    Example:
+      rtr-audio publish s3:my-bucket/podcast --dry-run
+      rtr-audio publish s3:my-bucket/podcast
+      rtr-audio publish myhost:/var/www/podcast --out audio_out
+    """
+    from rtr_audio.publish import PublishOptions, publish_options
+    from rtr_audio.publish import publish as run_publish
+
+    options: PublishOptions = publish_options(dest, out_dir, scripts_dir, dry_run)
+    summary = run_publish(options, click.echo, lambda line: click.echo(line, err=True))
+    click.echo(summary.line())

@@ -1,4 +1,5 @@
-"""Cover art: convert a given cover, or paint a calm one (artwork.py) when none is given.
+"""Cover art: convert a given cover (checked by ``artwork``), or paint a calm one (``painting``)
+when none is given; publish it, and draw it in a process of its own during a build.
 
 Apple Podcasts wants a square RGB JPEG or PNG between 1400 and 3000 px; we always publish a
 3000×3000 RGB JPEG so every app gets the sharpest image it can use.
@@ -12,18 +13,15 @@ import json
 import multiprocessing
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PIL import Image, ImageCms, ImageOps
 
-from rtr_audio.artwork import AUTHOR_FONTS, SIZE, TITLE_FONTS, font_source, generate_cover
 from rtr_audio.errors import RtrError
 from rtr_audio.files import atomic_write
 from rtr_audio.layout import Layout
+from rtr_audio.painting import AUTHOR_FONTS, SIZE, TITLE_FONTS, font_source, generate_cover
 from rtr_audio.processes import sigint_ignored
-
-if TYPE_CHECKING:  # only for annotations: settings imports artwork (validate_cover)
-    from rtr_audio.settings import ShowSettings
+from rtr_audio.settings import ShowSettings
 
 # Bump when the drawing or encoding changes, so cached covers are rewritten.
 COVER_VERSION = "1"

@@ -8,7 +8,6 @@ escaped: gPodder's strict parser rejects a whole feed over one bare ``&``.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 import uuid
 from collections.abc import Sequence
@@ -20,8 +19,10 @@ from lxml import etree
 
 from rtr_audio import __version__
 from rtr_audio.model import BuiltEpisode, Chapter
+from rtr_audio.notes import notes_html, plain_text
 from rtr_audio.script import Script
 from rtr_audio.settings import ShowSettings, normalise_base_url
+from rtr_audio.site import episode_anchor
 from rtr_audio.transcript import chapter_spans, clock
 
 FEED_NAME = "feed.xml"
@@ -41,9 +42,6 @@ PSC = f"{{{NAMESPACES['psc']}}}"
 
 # Podcasting 2.0's namespace for podcast:guid (docs/tags/guid.md in podcast-namespace).
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
-# rtr-audio's own namespace for episode GUIDs. Fixed forever: changing it re-announces every
-# episode as new in every subscriber's app. (= uuid5(NAMESPACE_URL, "https://rtr-audio/episode"))
-EPISODE_GUID_NAMESPACE = uuid.UUID("c60f6d97-0202-57d1-afb3-3cd806417677")
 
 CHAPTERS_TYPE = "application/json+chapters"
 TRANSCRIPT_TYPES = (("vtt", "text/vtt"), ("srt", "application/x-subrip"))
@@ -71,9 +69,7 @@ def episode_guid(show_guid: str, script: Script) -> str:
     in its front matter; neither the audio nor the show title play any part.
     """
     del show_guid  # kept in the signature for callers; see above for why it is unused
-    if script.guid:
-        return script.guid
-    return str(uuid.uuid5(EPISODE_GUID_NAMESPACE, f"rtr-audio:{script.slug}"))
+    return script.feed_guid
 
 
 def build_feed(
@@ -113,7 +109,7 @@ def _channel(fg: FeedGenerator, show: ShowSettings, base: str, last_build: dt.da
     # Order matters: feedgen makes the *last* link the RSS <link>, which must be the website.
     fg.link(href=feed_url, rel="self", type="application/rss+xml")
     fg.link(href=show.website or base, rel="alternate")
-    fg.description(xml_text(show.description))
+    fg.description(xml_text(plain_text(show.description)))
     fg.language(show.language)
     if show.copyright:
         fg.copyright(xml_text(show.copyright))
@@ -121,14 +117,16 @@ def _channel(fg: FeedGenerator, show: ShowSettings, base: str, last_build: dt.da
     fg.generator(f"rtr-audio {__version__}")
     fg.image(url=cover, title=xml_text(show.title), link=show.website or base)
     _itunes_channel(fg, show, cover)
-    rtr: RtrFeedExtension = fg.rtr  # type: ignore[attr-defined]
+    rtr: RtrFeedExtension = fg.rtr
     rtr.explicit = show.explicit
     rtr.guid = show.guid or podcast_guid(normalise_base_url(show.base_url) + FEED_NAME)
     rtr.locked_owner = show.owner_email
+    rtr.host = xml_text(show.author)
+    rtr.license = xml_text(show.license or "")
 
 
 def _itunes_channel(fg: FeedGenerator, show: ShowSettings, cover: str) -> None:
-    podcast: Any = fg.podcast  # type: ignore[attr-defined]
+    podcast: Any = fg.podcast
     podcast.itunes_author(xml_text(show.author))
     if show.owner_email:
         podcast.itunes_owner(name=xml_text(show.owner_name or show.author), email=show.owner_email)
@@ -136,8 +134,8 @@ def _itunes_channel(fg: FeedGenerator, show: ShowSettings, cover: str) -> None:
     podcast.itunes_category(
         {"cat": show.category, **({"sub": show.subcategory} if show.subcategory else {})}
     )
-    podcast.itunes_type("episodic")
-    podcast.itunes_summary(xml_text(show.description))
+    podcast.itunes_type(show.type)  # serial: apps offer the oldest episode first
+    podcast.itunes_summary(xml_text(plain_text(show.description)))
 
 
 def _item(fg: FeedGenerator, show: ShowSettings, base: str, episode: BuiltEpisode) -> None:
@@ -146,39 +144,36 @@ def _item(fg: FeedGenerator, show: ShowSettings, base: str, episode: BuiltEpisod
     title = xml_text(script.title)
     notes = xml_text(episode.notes).strip() or xml_text(script.description)
     entry.title(title)
+    # Its place on the show page (published at the base URL): Apple recommends an item <link>.
+    entry.link(href=f"{base}#{episode_anchor(script.slug)}")
     entry.guid(episode.guid, permalink=False)
-    entry.description(notes)
+    entry.description(plain_text(notes))  # plain: apps that show it raw see no markup
     entry.content(notes_html(notes))  # lxml escapes the HTML once more: valid content:encoded
     entry.enclosure(base + files.audio, str(episode.audio_bytes), "audio/mpeg")
     entry.pubDate(episode.published)
-    podcast: Any = entry.podcast  # type: ignore[attr-defined]
+    podcast: Any = entry.podcast
     podcast.itunes_title(title)
     podcast.itunes_duration(str(round(episode.duration)))
     if script.episode:  # Apple and gPodder ignore 0; feedgen would drop it anyway
         podcast.itunes_episode(script.episode)
+    if script.season:
+        podcast.itunes_season(script.season)
     podcast.itunes_episode_type(script.type)
     podcast.itunes_image(base + COVER_NAME)
-    rtr: RtrEntryExtension = entry.rtr  # type: ignore[attr-defined]
+    rtr: RtrEntryExtension = entry.rtr
     rtr.explicit = show.explicit
     rtr.transcripts = [(base + getattr(files, kind), mime) for kind, mime in TRANSCRIPT_TYPES]
     rtr.language = show.language
     rtr.chapters_url = base + files.chapters
     rtr.chapters = chapter_spans(episode.chapters, episode.duration)
+    rtr.season = script.season
+    rtr.episode = script.episode
+    rtr.host = xml_text(show.author)
 
 
 def xml_text(text: str) -> str:
     """``text`` without the characters XML 1.0 cannot carry (lxml would refuse the whole feed)."""
     return _NOT_XML.sub("", text)
-
-
-def notes_html(notes: str) -> str:
-    """Show notes as simple HTML: a ``<p>`` per blank-line separated paragraph, text escaped.
-
-    Quotes are left as they are: they need no escaping in element text, and gPodder's HTML
-    stripper drops hexadecimal references such as ``&#x27;`` (html.escape's apostrophe).
-    """
-    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", notes)]
-    return "\n".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs if p)
 
 
 def _add(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> None:
@@ -188,7 +183,8 @@ def _add(parent: etree._Element, tag: str, text: str | None = None, **attrs: str
 
 
 class RtrFeedExtension(BaseExtension):
-    """Channel elements feedgen lacks: ``podcast:guid``/``locked`` and Apple's true/false explicit.
+    """Channel elements feedgen lacks: ``podcast:guid``/``locked``/``person``/``license`` and
+    Apple's true/false explicit.
 
     feedgen's podcast extension only writes the old ``yes``/``no``/``clean`` for
     ``itunes:explicit``; Apple asks for ``true``/``false``.
@@ -198,6 +194,8 @@ class RtrFeedExtension(BaseExtension):
         self.explicit = False
         self.guid = ""
         self.locked_owner = ""
+        self.host = ""
+        self.license = ""
 
     def extend_ns(self) -> dict[str, str]:
         return {"podcast": NAMESPACES["podcast"], "psc": NAMESPACES["psc"]}
@@ -209,11 +207,17 @@ class RtrFeedExtension(BaseExtension):
         # "no": other hosts may import the feed, so the show can move; "yes" would make them
         # refuse. The owner email is what a new host uses to verify the move.
         _add(channel, PODCAST + "locked", "no", owner=self.locked_owner)
+        if self.host:  # the show's author is its voice: Podcasting 2.0 role "host" (group cast)
+            _add(channel, PODCAST + "person", self.host, role="host")
+        if self.license:  # an SPDX identifier (cc-by-sa-4.0) or the licence's public name
+            _add(channel, PODCAST + "license", self.license)
         return feed
 
 
 class RtrEntryExtension(BaseEntryExtension):
-    """Item elements: explicit, VTT and SRT ``podcast:transcript``, both kinds of chapters."""
+    """Item elements: explicit, VTT and SRT ``podcast:transcript``, both kinds of chapters,
+    ``podcast:season``/``podcast:episode`` for numbered episodes, and the host's
+    ``podcast:person``."""
 
     def __init__(self) -> None:
         self.explicit = False
@@ -221,6 +225,9 @@ class RtrEntryExtension(BaseEntryExtension):
         self.language = ""
         self.chapters_url = ""
         self.chapters: list[tuple[Chapter, float]] = []
+        self.season: int | None = None
+        self.episode: int | None = None
+        self.host = ""
 
     def extend_rss(self, entry: etree._Element) -> etree._Element:
         _add(entry, ITUNES + "explicit", "true" if self.explicit else "false")
@@ -236,4 +243,10 @@ class RtrEntryExtension(BaseEntryExtension):
             for chapter, _end in self.chapters:
                 _add(psc, PSC + "chapter", start=clock(chapter.start),
                               title=xml_text(chapter.title))
+        if self.season:
+            _add(entry, PODCAST + "season", str(self.season))
+        if self.episode:
+            _add(entry, PODCAST + "episode", str(self.episode))
+        if self.host:  # also per item: gPodder (podcastparser) reads item persons only
+            _add(entry, PODCAST + "person", self.host, role="host")
         return entry

@@ -8,11 +8,12 @@ an edited file, a rebuilt MP3 with an old length).
 from __future__ import annotations
 
 import email.utils
+import ipaddress
 import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 from PIL import Image, UnidentifiedImageError
@@ -20,8 +21,10 @@ from PIL import Image, UnidentifiedImageError
 from rtr_audio.feed import COVER_NAME, FEED_NAME, NAMESPACES
 
 COVER_MIN, COVER_MAX = 1400, 3000  # Apple's artwork limits, in pixels
+PAGE_NAME = "index.html"
 NS = NAMESPACES
 _DURATION = re.compile(r"^\d+$|^\d{1,2}(:\d{1,2}){1,2}$")
+_URL = re.compile(r"(?i)\b(?:https?|ftp)://[^\s\"'<>]+")
 
 # What every channel needs (Apple's requirements plus Podcasting 2.0): XPath → what to say.
 CHANNEL_REQUIRED = {
@@ -58,7 +61,8 @@ def check_feed(out_dir: Path) -> list[str]:
     problems += _duplicate_guids(channel)
     if base:
         problems += _url_problems("channel", channel, out_dir, base, items=False)
-    return [f"{FEED_NAME}: {p}" for p in problems] + cover_problems(out_dir / COVER_NAME)
+    found = [f"{FEED_NAME}: {p}" for p in problems] + cover_problems(out_dir / COVER_NAME)
+    return found + loopback_problems(out_dir, base)
 
 
 def _parser() -> etree.XMLParser:
@@ -183,6 +187,42 @@ def _duplicate_guids(channel: etree._Element) -> list[str]:
             problems.append(f"two items share the guid {text}; apps will show only one")
         seen.add(text)
     return problems
+
+
+def loopback_problems(out_dir: Path, base: str | None) -> list[str]:
+    """Links to this machine (localhost, 127.0.0.0/8, ::1, 0.0.0.0) in the feed or the page of a
+    build published anywhere else: listeners' apps and browsers would try their own device.
+
+    A build whose base URL is itself local (``serve``, a preview) is allowed to link there.
+    """
+    if not base or is_loopback_url(base):
+        return []
+    problems = []
+    for name in (FEED_NAME, PAGE_NAME):
+        try:
+            text = (out_dir / name).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        local = dict.fromkeys(u for u in _URL.findall(text) if is_loopback_url(u))
+        problems += [f"{name}: links to {url}, which is this machine, but the show is published "
+                     f"at {base}; remove or fix it in show.yml (`website` defaults to the show "
+                     "page)" for url in local]
+    return problems
+
+
+def is_loopback_url(url: str) -> bool:
+    """True when ``url``'s host is this machine: ``localhost``, a loopback or unspecified IP."""
+    try:
+        host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    except ValueError:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
 
 
 def cover_problems(cover: Path) -> list[str]:

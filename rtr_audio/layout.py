@@ -28,6 +28,7 @@ Nothing heavy is imported here: the up-to-date check uses it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,8 @@ COVER = "cover.jpg"
 EPISODES = "episodes"
 CACHE = ".cache"
 TAG_LENGTH = 8  # hex digits of an episode's key in its file names
+# The names ``episode_files`` gives: only files so named are ever removed from episodes/.
+EPISODE_FILE = re.compile(rf"[a-z0-9-]+\.[0-9a-f]{{{TAG_LENGTH}}}\.(?:mp3|vtt|srt|chapters\.json)")
 # Where versions before state.json kept the build state (read once, then removed).
 LEGACY_STATE = (f"{CACHE}/episodes", f"{CACHE}/dates.json", f"{CACHE}/feed-built.txt",
                 f"{CACHE}/cover.key")
@@ -86,6 +89,13 @@ class Layout:
     @property
     def episodes(self) -> Path:
         return self.out / EPISODES
+
+    def episode_name(self, path: Path) -> str | None:
+        """The published name (as in ``EpisodeFiles``) of ``path`` in episodes/, if it has the
+        form of one of our episode files; None for anything else (not ours to remove)."""
+        if path.parent != self.episodes or not EPISODE_FILE.fullmatch(path.name):
+            return None
+        return f"{EPISODES}/{path.name}"
 
     def published(self, name: str) -> Path:
         """A published file named relative to the folder (as in ``EpisodeFiles``)."""

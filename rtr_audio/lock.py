@@ -1,4 +1,10 @@
-"""One build at a time per output folder: a second build waits, saying why."""
+"""One build (or clean) at a time per output folder: a second one waits, saying why.
+
+The lock is ``filelock``'s: ``flock`` on Unix, ``msvcrt.locking`` on Windows, released by the
+operating system when a build dies. The holder writes its pid into the lock file for the
+waiting message; where the file cannot be read while locked (Windows), the message says
+"another process" instead.
+"""
 
 from __future__ import annotations
 
@@ -7,34 +13,34 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from rtr_audio.layout import Layout
+from filelock import FileLock, Timeout
 
-try:
-    import fcntl
-except ImportError:  # Windows: builds are not locked against each other there
-    fcntl = None  # type: ignore[assignment]
+from rtr_audio.layout import Layout
 
 
 @contextlib.contextmanager
-def build_lock(out: Path, say: Callable[[str], None]) -> Iterator[None]:
+def build_lock(out: Path, say: Callable[[str], None]) -> Iterator[Path]:
+    """Hold the build lock of the output folder ``out`` (waiting, after telling ``say``, while
+    another process holds it); yields the lock file's path."""
     path = Layout(out).lock
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a+") as handle:
-        if fcntl is not None:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                handle.seek(0)
-                holder = handle.read().strip() or "another process"
-                say(f"Another build is writing to {out} (pid {holder}); waiting for it "
-                    "to finish…")
-                fcntl.flock(handle, fcntl.LOCK_EX)
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
-        try:
-            yield
-        finally:
-            if fcntl is not None:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+    lock = FileLock(path)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        say(f"Another build is writing to {out} (pid {_holder(path)}); waiting for it to "
+            "finish…")
+        lock.acquire()
+    try:
+        with contextlib.suppress(OSError):  # the pid is only for the message above
+            path.write_text(str(os.getpid()))
+        yield path
+    finally:
+        lock.release()
+
+
+def _holder(path: Path) -> str:
+    try:
+        return path.read_text().strip() or "another process"
+    except OSError:
+        return "another process"

@@ -98,7 +98,7 @@ class _Planner:
         caption_source = speech.clean_markup(text)
         for sentence in speech.split_sentences(caption_source):
             spoken, used = self.lexicon.apply(sentence)
-            spoken = speech.to_spoken(spoken)
+            spoken = speech.to_spoken(spoken, self.show.language)
             if not spoken.strip():
                 continue
             key = digest("speech", CLIP_FORMAT, self.voice.engine, self.voice.fingerprint,

@@ -18,7 +18,13 @@ from rtr_audio.engines import (
     load_engine,
 )
 from rtr_audio.errors import InputError, Problem
-from rtr_audio.script import Script, duplicate_problems, parse_script, script_paths
+from rtr_audio.script import (
+    Script,
+    duplicate_problems,
+    notes_problems,
+    parse_script,
+    script_paths,
+)
 from rtr_audio.settings import ShowSettings, load_settings
 from rtr_audio.speech import Lexicon
 from rtr_audio.tasks import Voice
@@ -51,6 +57,8 @@ def load_project(scripts_dir: Path, **overrides: object) -> Project:
         if script is not None:
             scripts.append(script)
     problems += duplicate_problems(scripts)
+    if settings is not None:
+        problems += notes_problems(scripts, settings)
     if problems or settings is None:
         raise InputError(problems)
     return Project(scripts_dir, settings, lexicon, tuple(scripts))

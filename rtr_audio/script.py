@@ -6,15 +6,17 @@ reported as ``path:line``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import re
+import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from rtr_audio.durations import parse_duration
-from rtr_audio.errors import Problem, shown
+from rtr_audio.errors import Problem, cut, shown
 from rtr_audio.files import read_text
 from rtr_audio.schema import Choice, Custom, Invalid, Schema, Text, Where, Whole
 from rtr_audio.settings import GAP_KEYS, SHOW, Gaps, ShowSettings, gaps_over
@@ -27,6 +29,13 @@ _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _ITEM = re.compile(r"^\s{0,3}(?:[-*+•]|\d{1,3}[.)])\s+(.*)$")
 _DIRECTIVE = re.compile(r"\[\s*([A-Za-z]+)\b([^\]\[]*)\](?!\()")
 _ORDER_PREFIX = re.compile(r"^\d+[-_ .]+")
+# rtr-audio's own namespace for episode GUIDs. Fixed forever: changing it re-announces every
+# episode as new in every subscriber's app. (= uuid5(NAMESPACE_URL, "https://rtr-audio/episode"))
+EPISODE_GUID_NAMESPACE = uuid.UUID("c60f6d97-0202-57d1-afb3-3cd806417677")
+MAX_NOTES_BYTES = 4000  # Apple Podcasts: an item's <description> holds at most 4,000 bytes
+# Year 1 passes the calendar but not the apps: RFC 822 dates, ID3 and many players cannot hold
+# a year before 1970 (Unix time) or after 9998.
+FIRST_DATE, LAST_DATE = dt.date(1970, 1, 1), dt.date(9998, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -75,7 +84,8 @@ class Script:
     episode: int | None = None
     season: int | None = None
     type: str = "full"
-    date: dt.date | None = None
+    date: dt.date | None = None  # the publication day (in the zone written, if a time was)
+    date_time: dt.datetime | None = None  # timezone-aware: set when `date:` gives a time
     voice: str | None = None
     rate: int | None = None
     engine: str | None = None
@@ -83,6 +93,14 @@ class Script:
     gaps: Gaps = field(default_factory=Gaps)
     bed: str | Path | None = None  # None: the show's bed (see ShowSettings.bed)
     lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def feed_guid(self) -> str:
+        """The item's ``<guid>``: ``guid:`` if set, else derived from the slug (see
+        ``feed.episode_guid``)."""
+        if self.guid:
+            return self.guid
+        return str(uuid.uuid5(EPISODE_GUID_NAMESPACE, f"rtr-audio:{self.slug}"))
 
     @property
     def body_start(self) -> int:
@@ -98,8 +116,12 @@ FRONT_MATTER = Schema("front matter", {
     "type": Choice(choices=EPISODE_TYPES, default="full",
                    help="Apple's itunes:episodeType."),
     "date": Custom(check=lambda key, value, where: _date(key, value, where),
-                   kind_doc="date (`2026-11-20`)", default_doc="first build",
-                   help="Publication date."),
+                   split=lambda d: {"date": d[0], "date_time": d[1]},
+                   kind_doc="date (`2026-11-20`) or date-time with zone "
+                            "(`2026-12-04T07:30+01:00`)",
+                   default_doc="first build",
+                   help="Publication date (a date alone is 09:00 UTC). An episode dated in the "
+                        "future is scheduled: it stays out of the feed and page until then."),
     "guid": Text(default_doc="derived from the slug",
                  help="The episode's guid; set it before renaming a published episode's file "
                       "so apps don't see it as new."),
@@ -116,9 +138,13 @@ FRONT_MATTER_KEYS = list(FRONT_MATTER.options)
 
 
 def slug_for(path: Path) -> str:
-    """File name without ordering prefix: ``02-finding-safety.md`` → ``finding-safety``."""
+    """File name without ordering prefix, accents folded: ``02-ça-va.md`` → ``ca-va``."""
     stem = _ORDER_PREFIX.sub("", path.stem) or path.stem
-    slug = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")
+    # Accents fold to their letters ("ça-va" → "ca-va") rather than vanish; other scripts are
+    # transliterated by the same library the normaliser uses.
+    from anyascii import anyascii
+
+    slug = re.sub(r"[^a-z0-9]+", "-", anyascii(stem).lower()).strip("-")
     return slug or "episode"
 
 
@@ -178,24 +204,30 @@ def _validate_front_matter(
     return values, problems
 
 
-def _date(key: str, value: object, where: Where) -> dt.date:
-    date = _as_date(value)
-    if date is None:
-        raise Invalid(f"`date` must be a date like 2026-11-20, got {shown(value)}")
-    return date
-
-
-def _as_date(value: object) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
+def _date(key: str, value: object, where: Where) -> tuple[dt.date, dt.datetime | None]:
+    """The day, and the exact moment when a time is given (it must carry its zone: a build
+    on a server in another zone must publish it at the same instant)."""
     if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    return None
+        text = value.strip()
+        with contextlib.suppress(ValueError):  # not ISO 8601: refused below
+            value = (dt.datetime.fromisoformat(text) if len(text) > 10
+                     else dt.date.fromisoformat(text))
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise Invalid(f"`date` {shown(value.isoformat())} has a time but no zone; add one, "
+                          "like 2026-12-04T07:30+01:00 or 2026-12-04T06:30Z")
+        return _in_range(value.date()), value
+    if isinstance(value, dt.date):
+        return _in_range(value), None
+    raise Invalid("`date` must be a date like 2026-11-20 or a date-time with zone like "
+                  f"2026-12-04T07:30+01:00, got {shown(value)}")
+
+
+def _in_range(date: dt.date) -> dt.date:
+    if not FIRST_DATE <= date <= LAST_DATE:
+        raise Invalid(f"`date` {date.isoformat()} is out of range ({FIRST_DATE.isoformat()} to "
+                      f"{LAST_DATE.isoformat()})")
+    return date
 
 
 def parse_body(body: str, path: Path, first_line: int) -> tuple[list[Block], list[Problem]]:
@@ -275,7 +307,7 @@ def parse_parts(text: str, path: Path, line: int) -> tuple[list[Part], list[Prob
             continue
         _add_speech(parts, text[position:match.start()], line)
         if directive is not None:
-            parts.append(directive)  # type: ignore[arg-type]
+            parts.append(directive)
         position = match.end()
     _add_speech(parts, text[position:], line)
     return parts, problems
@@ -311,9 +343,31 @@ def _add_speech(parts: list[Part], text: str, line: int) -> None:
         parts.append(Speech(text, line))
 
 
-def duplicate_problems(scripts: list[Script]) -> list[Problem]:
-    """Two scripts with one slug or one episode number would overwrite or confuse each other."""
+def show_notes(script: Script, show: ShowSettings) -> str:
+    """An episode's notes: its ``description``, then the show's ``show_notes_footer``."""
+    return f"{script.description}\n\n{show.show_notes_footer}".strip()
+
+
+def notes_problems(scripts: list[Script], show: ShowSettings) -> list[Problem]:
+    """Notes over Apple's limit of 4,000 bytes for an item's ``<description>`` (Apple Podcasts
+    RSS feed requirements), counted in UTF-8 with the footer, at the ``description:`` line."""
     problems = []
+    footer = len(show.show_notes_footer.encode()) if show.show_notes_footer.strip() else 0
+    for script in scripts:
+        size = len(show_notes(script, show).encode())
+        if size > MAX_NOTES_BYTES:
+            with_footer = f" with show.yml's show_notes_footer ({footer:,})" if footer else ""
+            problems.append(Problem(
+                script.path, script.lines.get("description", 1),
+                f"show notes are {size:,} bytes{with_footer}; Apple's limit is "
+                f"{MAX_NOTES_BYTES:,}: shorten `description` by {size - MAX_NOTES_BYTES:,}"))
+    return problems
+
+
+def duplicate_problems(scripts: list[Script]) -> list[Problem]:
+    """Two scripts with one slug, episode number or guid would overwrite or confuse each
+    other (apps show one episode per guid)."""
+    problems = _guid_problems(scripts)
     by_slug: dict[str, Script] = {}
     by_number: dict[int, Script] = {}
     for script in scripts:
@@ -328,4 +382,21 @@ def duplicate_problems(scripts: list[Script]) -> list[Problem]:
                 problems.append(Problem(script.path, script.lines.get("episode", 1),
                                         f"episode {script.episode} is also used by {other.path}"))
             by_number.setdefault(script.episode, script)
+    return problems
+
+
+def _guid_problems(scripts: list[Script]) -> list[Problem]:
+    """A ``guid:`` that another script also has (set, or derived from its slug)."""
+    if not any(script.guid for script in scripts):
+        return []  # derived guids differ when slugs do (those are checked on their own)
+    problems = []
+    by_guid: dict[str, Script] = {}
+    for script in scripts:
+        guid = script.feed_guid
+        other = by_guid.setdefault(guid, script)
+        if other is not script:
+            culprit, first = (script, other) if script.guid else (other, script)
+            problems.append(Problem(culprit.path, culprit.lines.get("guid", 1),
+                                    f"guid `{cut(guid)}` is also the guid of {first.path}: "
+                                    "apps would show only one of them; give each its own"))
     return problems

@@ -166,12 +166,14 @@ SHOW = Schema("show.yml", {
     "type": Choice(choices=SHOW_TYPES, default="episodic",
                    help="Apple's itunes:type: `episodic` (newest first) or `serial` (in order, "
                         "oldest first)."),
-    "license": Text(help="The licence of the show's content, e.g. `CC BY-SA 4.0` (Podcasting "
-                         "2.0 podcast:license)."),
+    "license": Text(help="The licence of the show's content as an SPDX identifier in lower "
+                         "case, e.g. `cc-by-sa-4.0` (Podcasting 2.0 podcast:license)."),
     "cover": Custom(check=_cover, kind_doc="path to a JPEG/PNG", default_doc="generated",
                     help="Cover image relative to show.yml: square RGB, 1400–3000 px (Apple's "
                          "artwork rules). Absent: a calm cover is painted from the title."),
-    "website": Text(help="The show's own web page, linked from the feed and page."),
+    "website": Text(default_doc="the show page at `base_url`",
+                    help="The show's own web page: the feed's channel `<link>` and the page "
+                         "footer."),
     "copyright": Text(help="Copyright line for the feed."),
     "show_notes_footer": Text(default="", help="Appended to every episode's notes."),
     "engine": Text(default="pyttsx3", help="Speech engine: `pyttsx3` (espeak-ng) or `piper`."),

@@ -1,9 +1,9 @@
 """ID3 tags for episode MP3s: text frames, cover picture and chapters (CHAP + CTOC).
 
-Written as ID3v2.3. Apple Podcasts reads v2.3 and v2.4 alike, but v2.3 is what the ID3 chapter
-addendum was first written against and what the widest range of players, car stereos and
-Windows Explorer read; v2.4's UTF-8 text and TDRC frame are not understood everywhere. mutagen
-converts on save (UTF-8 → UTF-16, TDRC → TYER/TDAT), so the frames below are built v2.4-style.
+Written as ID3v2.4 (UTF-8 text). The date is v2.4's ``TDRC`` (ISO 8601, ``2026-11-20``): the
+v2.3 pair ``TYER`` + ``TDAT`` (``DDMM``) is misread by ExifTool, which takes ``2011`` as
+month 20, day 11, and ignored by eyeD3, which shows the year alone. Apple Podcasts, ffmpeg,
+ExifTool, eyeD3 and mutagen all read v2.4, and the ID3 chapter addendum covers both versions.
 
 The tag is an ID3v2 header in front of the first MPEG frame; the Xing/LAME "Info" frame that
 follows is left untouched, so players still get exact duration and gapless data.
@@ -34,9 +34,10 @@ from mutagen.id3 import (
 )
 
 from rtr_audio.model import Chapter
+from rtr_audio.notes import plain_text
 from rtr_audio.transcript import chapter_spans
 
-ID3_VERSION = 3
+ID3_VERSION = 4
 TOC_ID = "toc"
 NO_OFFSET = 0xFFFFFFFF  # CHAP byte offsets "not used": players seek by time
 
@@ -66,7 +67,11 @@ def write_tags(
     duration: float,
     language: str,
 ) -> None:
-    """Replace the MP3's ID3v2 tag with these frames (any tag ffmpeg wrote is dropped)."""
+    """Replace the MP3's ID3v2 tag with these frames (any tag ffmpeg wrote is dropped).
+
+    ``duration`` and chapter starts are in seconds (frames store milliseconds); ``date`` is
+    written as ``TDRC``; ``description`` (the notes) goes into COMM as plain text.
+    """
     tags = _load(mp3)
     tags.clear()
     tags.add(TIT2(encoding=Encoding.UTF8, text=[title]))
@@ -77,15 +82,14 @@ def write_tags(
         tags.add(TRCK(encoding=Encoding.UTF8, text=[str(track)]))
     if date is not None:
         tags.add(TDRC(encoding=Encoding.UTF8, text=[date.isoformat()]))
-    if description:
+    if description:  # plain text: a Markdown link is written "label (url)"
         tags.add(COMM(encoding=Encoding.UTF8, lang=id3_language(language), desc="",
-                      text=[description]))
+                      text=[plain_text(description)]))
     if cover_jpeg:
         tags.add(APIC(encoding=Encoding.UTF8, mime="image/jpeg", type=PictureType.COVER_FRONT,
                       desc="Cover", data=cover_jpeg))
     for frame in chapter_frames(chapters, duration):
         tags.add(frame)
-    tags.update_to_v23()  # save(v2_version=3) alone would keep v2.4-only frames such as TDRC
     tags.save(mp3, v2_version=ID3_VERSION)
     put_chapters_in_time_order(mp3)
 
@@ -105,7 +109,7 @@ def chapter_frames(chapters: Sequence[Chapter], duration: float) -> list[CHAP | 
     ]
     if frames:
         frames.append(CTOC(element_id=TOC_ID, flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
-                           child_element_ids=[f.element_id for f in frames],
+                           child_element_ids=[f"chp{index}" for index in range(len(spans))],
                            sub_frames=[TIT2(encoding=Encoding.UTF8, text=["Chapters"])]))
     return frames
 
@@ -115,15 +119,16 @@ def put_chapters_in_time_order(mp3: Path) -> None:
 
     mutagen writes frames sorted by their size (quodlibet/mutagen#506), and ffmpeg — so VLC,
     mpv and ffmpeg-based players — lists ID3 chapters in file order, not the CTOC's order.
-    Only an unsynchronised-free v2.3 tag without extended header (what mutagen writes) is
-    touched; its frame headers are plain ``id(4) size(4, big-endian) flags(2)``.
+    Only a v2.3 or v2.4 tag without unsynchronisation or extended header (what mutagen writes)
+    is touched; its frame headers are ``id(4) size(4) flags(2)``, the size big-endian in v2.3
+    and synchsafe in v2.4.
     """
     with mp3.open("r+b") as file:
         header = file.read(10)
-        if header[:3] != b"ID3" or header[3] != 3 or header[5] & 0xC0:
+        if header[:3] != b"ID3" or header[3] not in (3, 4) or header[5] & 0xC0:
             return
         body = file.read(_synchsafe(header[6:10]))
-        frames = _frames_v23(body)
+        frames = _frames(body, header[3])
         chapters = sorted((f for f in frames if f[:4] == b"CHAP"), key=_chap_start)
         if not chapters:
             return
@@ -134,10 +139,11 @@ def put_chapters_in_time_order(mp3: Path) -> None:
         file.write(b"".join(ordered))  # same frames, same total length: padding is untouched
 
 
-def _frames_v23(body: bytes) -> list[bytes]:
+def _frames(body: bytes, version: int) -> list[bytes]:
     frames, position = [], 0
     while position + 10 <= len(body) and body[position] != 0:  # a zero byte starts the padding
-        size = int.from_bytes(body[position + 4:position + 8], "big")
+        raw = body[position + 4:position + 8]
+        size = _synchsafe(raw) if version == 4 else int.from_bytes(raw, "big")
         frames.append(body[position:position + 10 + size])
         position += 10 + size
     return frames

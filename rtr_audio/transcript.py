@@ -112,15 +112,16 @@ def vtt_escape(text: str) -> str:
 
 
 def to_srt(cues: Iterable[Cue]) -> str:
-    """A SubRip file: 1-based cue numbers, ``HH:MM:SS,mmm --> HH:MM:SS,mmm``, blank-line separated.
+    """A SubRip file: 1-based cue numbers, ``HH:MM:SS,mmm --> HH:MM:SS,mmm``, text, blank line.
 
-    SRT has no escaping; the text is written as is (on one line, so it cannot end a cue early).
+    Every cue ends with a blank line, the last one too: SubRip readers that split on blank lines
+    (and the ``srt`` package's composer) expect it. SRT has no escaping; the text is written as
+    is, on one line, so it cannot end a cue early.
     """
-    blocks = [
-        f"{number}\n{clock(cue.start, ',')} --> {clock(cue.end, ',')}\n{cue.text}"
+    return "".join(
+        f"{number}\n{clock(cue.start, ',')} --> {clock(cue.end, ',')}\n{cue.text}\n\n"
         for number, cue in enumerate(caption_cues(cues), start=1)
-    ]
-    return "\n\n".join(blocks) + "\n" if blocks else ""
+    )
 
 
 def chapter_spans(chapters: Sequence[Chapter], duration: float) -> list[tuple[Chapter, float]]:

@@ -8,7 +8,9 @@ that proof rested on:
 - files whose change could change the sound without touching the scripts (the speech engine's
   library or voice model, a cover outside the scripts folder, installed packages, ffmpeg,
   rtr-audio's own code), by size and mtime;
-- every published file and cached clip, by size and mtime.
+- every published file and cached clip, by size and mtime;
+- when it expires: the time the next scheduled episode is due, or a kept previous version of
+  an episode file is to go (by ``clock``, so ``RTR_AUDIO_NOW`` moves it).
 
 When all three still hold, the build would render, encode and write nothing, so the command
 reports the previous summary and stops: like ``make``, but deciding on content for the inputs
@@ -19,6 +21,7 @@ any output and writes a new one only when it has finished.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -28,9 +31,9 @@ from pathlib import Path
 
 import click  # already imported by the CLI; its folder is the environment's site-packages
 
-from rtr_audio import __version__
+from rtr_audio import __version__, clock
 from rtr_audio.layout import Layout
-from rtr_audio.summary import BuildSummary
+from rtr_audio.summary import BuildSummary, Scheduled
 
 STAMP_FORMAT = 1
 PACKAGE = Path(__file__).resolve().parent
@@ -58,11 +61,24 @@ def check(out_dir: Path, inputs: str | None) -> BuildSummary | None:
             return None
         if output_states(out_dir) != stamp["outputs"]:
             return None
+        if _expired(stamp["expires"]):
+            return None
         done = stamp["summary"]
-    except (OSError, KeyError, TypeError):
+        scheduled = [Scheduled.from_record(record) for record in done["scheduled"]]
+    except (OSError, KeyError, TypeError, ValueError):
         return None  # a stamp this version cannot read: build
     return BuildSummary(episodes=done["episodes"], audio_seconds=done["audio_seconds"],
-                        clips_reused=done["clips"], feed=out_dir / done["feed"])
+                        clips_reused=done["clips"], feed=out_dir / done["feed"],
+                        scheduled=scheduled)
+
+
+def _expired(expires: str | None) -> bool:
+    """Whether the build's clock has reached ``expires`` (when the next scheduled episode is
+    due, or a kept previous file is to go): a build then has work to do."""
+    if expires is None:
+        return False
+    moment = clock.parse(expires)
+    return moment is None or clock.now() >= moment
 
 
 def inputs_changed(out_dir: Path, inputs: str | None) -> bool:
@@ -81,13 +97,15 @@ def _stamp(out_dir: Path) -> dict | None:
     return stamp if isinstance(stamp, dict) and stamp.get("format") == STAMP_FORMAT else None
 
 
-def write(out_dir: Path, inputs: str | None, extra: list[Path],
-          summary: BuildSummary) -> None:
+def write(out_dir: Path, inputs: str | None, extra: list[Path], summary: BuildSummary,
+          expires: dt.datetime | None = None) -> None:
     """Record a finished build (with the build lock held, after the feed is written).
 
     ``inputs``: the ``fingerprint`` taken before the build read its inputs (a script saved
     during the build then makes the next build run); ``extra``: files outside the scripts
-    folder the build depended on (the engine's library or voice model, the cover).
+    folder the build depended on (the engine's library or voice model, the cover);
+    ``expires``: when the stamp stops holding although nothing changed (a scheduled episode
+    falls due, a kept previous file is to go), None for never.
     """
     # Not at the top: the up-to-date check imports this module and never writes (tempfile
     # costs ~5 ms of its 0.1 s).
@@ -104,7 +122,9 @@ def write(out_dir: Path, inputs: str | None, extra: list[Path],
         "outputs": output_states(out_dir),
         "summary": {"episodes": summary.episodes, "audio_seconds": summary.audio_seconds,
                     "clips": summary.clips_rendered + summary.clips_reused,
-                    "feed": str(summary.feed.relative_to(out_dir)) if summary.feed else ""},
+                    "feed": str(summary.feed.relative_to(out_dir)) if summary.feed else "",
+                    "scheduled": [s.record() for s in summary.scheduled]},
+        "expires": clock.stamp(expires) if expires else None,
     }
     atomic_write(Layout(out_dir).stamp, json.dumps(stamp).encode())
 
@@ -125,7 +145,9 @@ def inputs_digest(scripts_dir: Path, out_dir: Path, engine: str | None,
         "format": STAMP_FORMAT, "rtr-audio": __version__, "python": sys.version,
         "scripts": str(scripts_dir.resolve()), "out": str(out_dir.resolve()),
         "engine": engine, "base_url": base_url,
-        "env": sorted((k, v) for k, v in os.environ.items() if k.startswith("RTR_AUDIO")),
+        # (Not the clock: its moving is the stamp's expiry, not a change of input.)
+        "env": sorted((k, v) for k, v in os.environ.items()
+                      if k.startswith("RTR_AUDIO") and k != clock.ENV),
     }
     h.update(json.dumps(settings, sort_keys=True).encode())
     # Every file, hidden ones too (the scripts are found by ``*.md``, which matches ``.x.md``),

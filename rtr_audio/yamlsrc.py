@@ -137,7 +137,7 @@ class _BoundedLoader(yaml.SafeLoader):
         if self._open:
             self._open[-1] += size
         if getattr(event, "anchor", None):
-            self._sizes[event.anchor] = size  # type: ignore[attr-defined]
+            self._sizes[event.anchor] = size
         return node
 
 

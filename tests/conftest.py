@@ -2,15 +2,42 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).parent.parent
+
+
+@contextlib.contextmanager
+def build_lock_held(out: Path, messages: list[str] | None = None) -> Iterator[None]:
+    """Another build, as far as the lock of ``out`` can tell: a thread of this process holds
+    it until the block ends (what it is told goes to ``messages``)."""
+    from rtr_audio.lock import build_lock
+
+    told = messages if messages is not None else []
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with build_lock(out, told.append):
+            holding.set()
+            release.wait(60)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert holding.wait(10)
+    try:
+        yield
+    finally:
+        release.set()
+        holder.join()
 
 
 def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None,
@@ -34,3 +61,14 @@ def built_mini(tmp_path_factory) -> Path:
     result = run_cli("build", "--scripts", str(scripts), "--out", str(out))
     assert result.returncode == 0, result.stderr
     return out
+
+
+# Fixtures that synthesise and encode a whole show: a test using one belongs to the slow tier
+# whether or not it says so, so `make test-fast` never builds audio by accident.
+BUILDING_FIXTURES = frozenset({"built_mini"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if BUILDING_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

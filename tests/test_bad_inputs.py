@@ -99,11 +99,13 @@ def test_the_corpus_is_complete() -> None:
         assert required in names
 
 
+@pytest.mark.slow
 def test_the_base_show_is_valid(published) -> None:
     result = rtr("check", "--scripts", str(BAD / "_base"), "--out", str(published), cwd=REPO)
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES)
 def test_bad_input_is_refused_with_one_line_per_problem(case, bad_runs, published) -> None:
     expected = (BAD / case / "expected.txt").read_text(encoding="utf-8").splitlines()
@@ -125,6 +127,7 @@ def test_bad_input_is_refused_with_one_line_per_problem(case, bad_runs, publishe
     assert clips(run["out"]) == clips(published)
 
 
+@pytest.mark.slow
 def test_check_lists_every_problem_at_once(bad_runs) -> None:
     stderr = bad_runs["many-problems"]["check"].stderr
     assert len(stderr.splitlines()) == 4, stderr
@@ -164,6 +167,7 @@ def _feed(out: Path) -> tuple[dict, feedparser.FeedParserDict]:
     return strict, lenient
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", ODD_CASES)
 def test_odd_but_valid_input_builds(case, odd_builds) -> None:
     result, out = odd_builds[case]

@@ -7,6 +7,7 @@ script (engine version, sample format) are checked on the planned cache keys.
 
 from __future__ import annotations
 
+import datetime as dt
 import multiprocessing
 import os
 import re
@@ -116,7 +117,10 @@ def mp3s(out: Path) -> dict[str, bytes]:
 
 
 def mp3_names(out: Path) -> dict[str, str]:
-    return {p.name.split(".")[0]: p.name for p in (out / "episodes").glob("*.mp3")}
+    """The MP3 the feed names for each slug (previous versions may still be in the folder)."""
+    named = re.findall(r'<enclosure url="[^"]*/episodes/([^"/]+[.]mp3)"',
+                       (out / "feed.xml").read_text())
+    return {name.split(".")[0]: name for name in named}
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -161,7 +165,8 @@ def test_editing_one_sentence_renders_one_clip_and_remasters_one_episode(show):
     after = mp3_names(out)
     assert after["one"] == names["one"] and mp3s(out)["one"] == audio["one"]
     assert after["two"] != names["two"]  # a new URL for new audio
-    assert len(list((out / "episodes").glob("*.mp3"))) == 2  # the old version is gone
+    # The old version stays for keep_previous (apps holding the old feed still fetch it).
+    assert len(list((out / "episodes").glob("*.mp3"))) == 3
 
 
 @pytest.mark.parametrize("setting", ["voice: gmw/en-gb-x-rp", "rate: 160", "loudness: -18"])
@@ -194,11 +199,15 @@ def test_force_renders_and_masters_everything(show):
     assert build(scripts, out, "--force") == {"rendered": CLIPS, "reused": 0, "mastered": 2}
 
 
-def test_clean_removes_the_cache_and_the_output(show):
+def test_clean_removes_the_cache_and_the_output_once_the_grace_is_over(show):
     _scripts, out = show
     result = run_cli("clean", "-y", "--out", str(out))
     assert result.returncode == 0, result.stderr
-    assert not (out / ".cache").exists()
+    assert len(list((out / "episodes").glob("*.mp3"))) == 2  # kept for keep_previous (7d)
+    later = (dt.datetime.now(dt.UTC) + dt.timedelta(days=7, minutes=5)).isoformat()
+    result = run_cli("clean", "-y", "--out", str(out),
+                     env={**os.environ, "RTR_AUDIO_NOW": later})
+    assert result.returncode == 0, result.stderr
     assert list(out.iterdir()) == []
 
 

@@ -176,16 +176,16 @@ def test_a_horizon_band_equals_blurring_and_compositing_the_whole_image():
 
     from PIL import ImageDraw, ImageFilter
 
-    from rtr_audio import artwork
+    from rtr_audio import painting
 
-    size = artwork.SIZE
+    size = painting.SIZE
     base, amplitude, colour, opacity = 0.86 * size, 38, (90, 92, 118), 240
-    sky = artwork._gradient()
+    sky = painting._gradient()
     points = [(x, base - amplitude * math.sin(math.pi * x / size * 1.4 + base / 700))
               for x in range(0, size + 1, 50)]
     mask = Image.new("L", (size, size), 0)
     ImageDraw.Draw(mask).polygon([*points, (size, size), (0, size)], fill=opacity)
     mask = mask.filter(ImageFilter.GaussianBlur(2))
     expected = Image.composite(Image.new("RGB", sky.size, colour), sky, mask)
-    assert artwork._band(sky.copy(), base, amplitude, colour, opacity).tobytes() == \
+    assert painting._band(sky.copy(), base, amplitude, colour, opacity).tobytes() == \
         expected.tobytes()

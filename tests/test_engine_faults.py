@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.fake_engine import _has as says
+from tests.fake_engine import marked
 
 REPO = Path(__file__).resolve().parent.parent
 BASE = REPO / "tests" / "bad_inputs" / "_base"
@@ -80,7 +81,7 @@ def fault_runs(published, tmp_path_factory) -> dict[str, dict]:
 
     def run(word: str) -> dict:
         show = shutil.copytree(BASE, root / word / "show")
-        with_line(show, f"Please {word} here now.")
+        with_line(show, f"Please {marked(word)} here now.")
         out = shutil.copytree(published, root / word / "audio_out")
         log = root / word / "attempts.log"
         result = rtr("build", "--scripts", ".", "--out", str(out), "--engine", ENGINE,
@@ -91,6 +92,7 @@ def fault_runs(published, tmp_path_factory) -> dict[str, dict]:
         return dict(zip(FAULTS, pool.map(run, FAULTS), strict=True))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("word", list(FAULTS))
 def test_failed_clip_is_retried_on_a_fresh_worker_then_reported(word, fault_runs,
                                                                  published) -> None:
@@ -110,10 +112,11 @@ def test_failed_clip_is_retried_on_a_fresh_worker_then_reported(word, fault_runs
     assert published_files(run["out"]) == published_files(published)
 
 
+@pytest.mark.slow
 def test_several_failures_are_listed_in_script_order(published, tmp_path) -> None:
     show = shutil.copytree(BASE, tmp_path / "show")
-    with_line(show, "One EMPTY clip.\n\nA plain sentence in between.\n\nThen SHORT again, "
-                    "with many more words to speak than fit in it.")
+    with_line(show, f"One {marked('EMPTY')} clip.\n\nA plain sentence in between.\n\nThen "
+                    f"{marked('SHORT')} again, with many more words to speak than fit in it.")
     out = shutil.copytree(published, tmp_path / "audio_out")
     result = rtr("build", "--scripts", ".", "--out", str(out), "--engine", ENGINE, "--jobs", "2",
                  cwd=show)
@@ -124,9 +127,10 @@ def test_several_failures_are_listed_in_script_order(published, tmp_path) -> Non
     assert published_files(out) == published_files(published)
 
 
+@pytest.mark.slow
 def test_a_clip_that_fails_once_succeeds_on_the_retry(published, tmp_path) -> None:
     show = shutil.copytree(BASE, tmp_path / "show")
-    with_line(show, "A FLAKY word.")
+    with_line(show, f"A {marked('FLAKY')} word.")
     out = shutil.copytree(published, tmp_path / "audio_out")
     log = tmp_path / "attempts.log"
     result = rtr("build", "--scripts", ".", "--out", str(out), "--engine", ENGINE, "--jobs", "1",
@@ -164,14 +168,15 @@ def test_missing_espeak_is_one_line_with_the_install_hint(monkeypatch) -> None:
     assert "apt-get install espeak-ng" in lines[0]
 
 
+@pytest.mark.slow
 def test_faults_in_runs_of_a_stateful_engine(published, tmp_path) -> None:
     """An engine that keeps state is given fixed runs of clips, each in a fresh process: a
     failed clip is retried first in the rest of its run, on a fresh process, and the others
     are each spoken once."""
     show = shutil.copytree(BASE, tmp_path / "show")
     sentences = [f"Plain sentence {n} here." for n in range(1, 21)]
-    sentences[2] = "A FLAKY word."
-    sentences[9] = "This one will CRASH now."
+    sentences[2] = f"A {marked('FLAKY')} word."
+    sentences[9] = f"This one will {marked('CRASH')} now."
     with_line(show, " ".join(sentences))
     out = shutil.copytree(published, tmp_path / "audio_out")
     log = tmp_path / "attempts.log"

@@ -51,8 +51,13 @@ def test_guids_stable_and_urls_follow_audio(tmp_path):
     assert after["Second"][1] != before["Second"][1]
     first = 'First <Episode> & "Quotes"'
     assert after[first] == before[first]
-    # The old audio is gone once the new feed names the new file.
+    # The old audio stays for keep_previous (apps holding the old feed still fetch it); with
+    # `keep_previous: 0` it is gone once the new feed names the new file.
     old_name = before["Second"][1].rsplit("/", 1)[1]
+    assert (out / "episodes" / old_name).exists()
+    with (scripts / "show.yml").open("a") as show:
+        show.write("keep_previous: 0\n")
+    build(scripts, out)
     assert not (out / "episodes" / old_name).exists()
 
 
@@ -77,3 +82,25 @@ def test_feed_has_podcasting20_and_itunes_essentials(built_mini):
         assert kinds == {"text/vtt", "application/x-subrip"}
         assert item.find("podcast:chapters", NS) is not None
         assert item.find("guid").get("isPermaLink") == "false"
+
+
+def test_a_public_build_has_no_localhost_link_and_check_says_so_when_it_has(built_mini, tmp_path):
+    """Issue 14: with --base-url https://… nothing points at this machine; a `website:` that
+    does is named by `check --out`."""
+    scripts = copy_show("mini", tmp_path / "scripts")
+    out = tmp_path / "out"
+    shutil.copytree(built_mini, out)
+    build(scripts, out, "--base-url", "https://podcasts.example.org/rtr/")
+    for name in ("feed.xml", "index.html"):
+        text = (out / name).read_text(encoding="utf-8")
+        assert "localhost" not in text and "127.0.0.1" not in text, name
+    result = run_cli("check", "--scripts", str(scripts), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+
+    show = scripts / "show.yml"
+    show.write_text(show.read_text() + "website: http://localhost:8000/\n")
+    build(scripts, out, "--base-url", "https://podcasts.example.org/rtr/")
+    result = run_cli("check", "--scripts", str(scripts), "--out", str(out))
+    assert result.returncode == 1
+    assert "feed.xml: links to http://localhost:8000/" in result.stderr
+    assert "index.html: links to http://localhost:8000/" in result.stderr

@@ -1,10 +1,16 @@
-"""check_feed on a real output folder, then on one broken thing at a time."""
+"""check_feed on a real output folder, then on one broken thing at a time.
+
+What the good folder holds, and what each spoiled feed now says, is read with independent
+readers (feedparser, podcastparser), so a check that agrees with our own feed code for the
+wrong reason cannot pass unnoticed."""
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
 
+import feedparser
+import podcastparser
 import pytest
 from lxml import etree
 from PIL import Image
@@ -69,8 +75,32 @@ def remove_from_feed(out: Path, path: str) -> None:
     edit_feed(out, remove)
 
 
+def read_feed(out: Path) -> tuple[feedparser.FeedParserDict, dict]:
+    """The published feed as feedparser and podcastparser (gPodder's, strict) read it."""
+    data = (out / "feed.xml").read_bytes()
+    with (out / "feed.xml").open("rb") as stream:
+        return feedparser.parse(data), podcastparser.parse(BASE + "feed.xml", stream)
+
+
 def test_a_good_build_passes(out: Path) -> None:
     assert check_feed(out) == []
+    # ...and it is good by independent readers: every enclosure is the file, byte for byte.
+    parsed, podcast = read_feed(out)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert [e.title for e in parsed.entries] == ["Trust & Care", "Arriving"]
+    for entry, episode in zip(parsed.entries, podcast["episodes"], strict=True):
+        (enclosure,) = entry.enclosures
+        rel = enclosure.href.removeprefix(BASE)
+        assert int(enclosure.length) == (out / rel).stat().st_size
+        assert episode["enclosures"][0]["file_size"] == (out / rel).stat().st_size
+        assert episode["guid"] == entry.id
+        assert episode["total_time"] == 42
+    # podcastparser knows the podcast: namespace only under an older URI: read it by XPath.
+    linked = etree.parse(str(out / "feed.xml")).xpath(
+        "//podcast:transcript/@url | //podcast:chapters/@url", namespaces={"podcast": PODCAST_NS})
+    assert len(linked) == 6
+    assert all((out / url.removeprefix(BASE)).is_file() for url in linked)
+    assert len({entry.id for entry in parsed.entries}) == 2
 
 
 def test_missing_feed_says_to_build(tmp_path: Path) -> None:
@@ -102,6 +132,8 @@ def test_wrong_length(out: Path) -> None:
     assert check_feed(out) == [
         f'feed.xml: item "Trust & Care": enclosure length {declared} ≠ file size {declared + 4}'
     ]
+    parsed, _ = read_feed(out)
+    assert int(parsed.entries[0].enclosures[0].length) == declared  # what apps are told
 
 
 def test_guid_without_is_permalink(out: Path) -> None:
@@ -118,6 +150,8 @@ def test_duplicate_guid(out: Path) -> None:
     edit_feed(out, duplicate)
     problems = check_feed(out)
     assert len(problems) == 1 and "two items share the guid" in problems[0]
+    parsed, _ = read_feed(out)
+    assert len({entry.id for entry in parsed.entries}) == 1  # an app would merge the two
 
 
 def test_missing_cover(out: Path) -> None:
@@ -158,6 +192,13 @@ def test_bare_ampersand_is_not_xml(out: Path) -> None:
     feed.write_bytes(feed.read_bytes().replace(b"Trust &amp; Care", b"Trust & Care", 1))
     (problem,) = check_feed(out)
     assert problem.startswith("feed.xml: not well-formed XML")
+    assert read_feed_bozo(out)  # feedparser agrees: not well-formed
+    with (out / "feed.xml").open("rb") as stream, pytest.raises(Exception):  # noqa: B017
+        podcastparser.parse(BASE + "feed.xml", stream)  # and gPodder refuses the whole feed
+
+
+def read_feed_bozo(out: Path) -> bool:
+    return bool(feedparser.parse((out / "feed.xml").read_bytes()).bozo)
 
 
 @pytest.mark.parametrize(("path", "what"), [

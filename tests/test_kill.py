@@ -19,16 +19,16 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
-from rtr_audio.lock import build_lock
+from tests.conftest import build_lock_held
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and sessions")
+pytestmark = [pytest.mark.slow,  # real builds, killed and rerun
+              pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and sessions")]
 
 REPO = Path(__file__).resolve().parent.parent
 ENGINE = "tests.fake_engine:FakeEngine"
@@ -241,18 +241,7 @@ def test_a_second_build_waits_for_the_first(show, tmp_path) -> None:
     change(scripts, 0)
     stderr = tmp_path / "stderr.txt"
     messages: list[str] = []
-    release = threading.Event()
-    holding = threading.Event()
-
-    def hold() -> None:  # another build, as far as the lock can tell
-        with build_lock(out, messages.append):
-            holding.set()
-            release.wait(60)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    assert holding.wait(10)
-    try:
+    with build_lock_held(out, messages):
         process = start(scripts, out, stderr)
         deadline = time.monotonic() + 60
         while "waiting" not in stderr.read_text() and time.monotonic() < deadline:
@@ -263,9 +252,6 @@ def test_a_second_build_waits_for_the_first(show, tmp_path) -> None:
                            "waiting for it to finish…")
         time.sleep(1)
         assert process.poll() is None  # still waiting, not writing
-    finally:
-        release.set()
-        holder.join()
     assert process.wait(timeout=120) == 0, stderr.read_text()
     assert check_invariant(out) == 3
     assert messages == []

@@ -17,6 +17,7 @@ import wave
 from pathlib import Path
 
 import pytest
+import webvtt
 
 from rtr_audio.engines import UnknownVoice, load_engine, piper_engine
 from rtr_audio.errors import EngineError
@@ -85,13 +86,11 @@ def episode(out: Path, slug: str, ext: str) -> Path:
 
 
 def vtt_cues(path: Path) -> list[tuple[float, str]]:
-    """(start seconds, text) of every cue, read with a regex rather than our own code."""
-    found = []
-    for block in path.read_text(encoding="utf-8").split("\n\n")[1:]:
-        lines = block.strip().split("\n")
-        h, m, s = lines[1].split(" --> ")[0].split(":")
-        found.append((int(h) * 3600 + int(m) * 60 + float(s), " ".join(lines[2:])))
-    return found
+    """(start seconds, text) of every cue, as webvtt-py reads it (not our own code)."""
+    def seconds(t: webvtt.models.Timestamp) -> float:
+        return t.hours * 3600 + t.minutes * 60 + t.seconds + t.milliseconds / 1000
+
+    return [(seconds(c.start_time), " ".join(c.text.split("\n"))) for c in webvtt.read(str(path))]
 
 
 # ---- end to end ------------------------------------------------------------------------------

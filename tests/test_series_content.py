@@ -58,8 +58,8 @@ FRONT_MATTER_KEYS = {
 }  # fmt: skip
 SHOW_KEYS = FRONT_MATTER_KEYS - {"episode", "type", "date"} | {
     "author", "language", "category", "explicit", "owner", "base_url", "engine", "loudness",
-    "website", "copyright", "show_notes_footer",
-}  # fmt: skip
+    "copyright", "show_notes_footer", "type", "license",
+}  # fmt: skip  (no `website`: it defaults to the show page at base_url, never localhost)
 MARKER = re.compile(r"\[(?:pause(?:\s+[^\]]*)?|bell)\]")
 RELIVING = re.compile(r"\bre-?liv\w*")
 # "not to relive" is the article's own wording; these negations say the same thing.
@@ -459,6 +459,8 @@ def test_show_settings_keys_and_footer():
     show = yaml.safe_load((SCRIPTS / "show.yml").read_text(encoding="utf-8"))
     assert set(show) == SHOW_KEYS
     assert show["language"] == "en-us" and show["explicit"] is False
+    # Issue 19: listened to in order (itunes:type serial; test_series_publishing reads the feed).
+    assert show["type"] == "serial"
     assert set(show["owner"]) == {"name", "email"}
     footer = " ".join(show["show_notes_footer"].split()).lower()
     for phrase in (

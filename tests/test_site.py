@@ -19,9 +19,9 @@ from lxml import html as lxml_html
 
 from rtr_audio.cover import write_cover
 from rtr_audio.model import BuiltEpisode, Chapter, Cue, EpisodeFiles
-from rtr_audio.script import Script
+from rtr_audio.script import Block, Pause, Script, Speech
 from rtr_audio.settings import ShowSettings
-from rtr_audio.site import INDICATOR_PAIRS, PALETTE, TEXT_PAIRS, render_page
+from rtr_audio.site import INDICATOR_PAIRS, PALETTE, TEXT_PAIRS, render_page, start_here
 
 FEED_URL = "https://podcast.example/feed.xml"
 FOOTER = ("This is educational, not therapy.\n\n"
@@ -41,9 +41,10 @@ def make_show(**changes: object) -> ShowSettings:
 def make_episode(slug: str, day: int, *, title: str = "", number: int | None = None,
                  chapters: tuple[Chapter, ...] = (Chapter(0.0, "Arriving"),
                                                   Chapter(3.5, "Breathing")),
-                 notes: str = "") -> BuiltEpisode:
+                 notes: str = "", kind: str = "full",
+                 blocks: tuple[Block, ...] = ()) -> BuiltEpisode:
     script = Script(path=Path(f"{slug}.md"), slug=slug, title=title or slug.title(),
-                    description="About it.", blocks=(), episode=number,
+                    description="About it.", blocks=blocks, episode=number, type=kind,
                     date=dt.date(2026, 11, day))
     files = EpisodeFiles(audio=f"episodes/{slug}.mp3", vtt=f"episodes/{slug}.vtt",
                          srt=f"episodes/{slug}.srt", chapters=f"episodes/{slug}.chapters.json")
@@ -90,17 +91,29 @@ def test_page_has_lang_viewport_and_landmarks() -> None:
     assert doc.xpath("//img[@src='cover.jpg']/@alt") == ["Cover art for Calm Waters"]
 
 
-def test_one_lazy_player_with_captions_per_episode_newest_first() -> None:
+def test_one_player_with_captions_per_episode_newest_first() -> None:
     doc = parse(render_page(make_show(), episodes(), FEED_URL))
     players = doc.xpath("//audio")
     assert [a.get("src") for a in players] == ["episodes/second.mp3", "episodes/first.mp3"]
     for audio in players:
-        assert audio.get("preload") == "none" and audio.get("controls") is not None
+        # The script asks for metadata as a player nears the screen (see the browser test).
+        assert audio.get("preload") == "none" and audio.get("data-lazy-metadata") is not None
+        assert audio.get("controls") is not None
         assert audio.get("aria-label")
         tracks = audio.xpath("track[@kind='captions']")
         assert len(tracks) == 1
         assert tracks[0].get("src") == audio.get("src").replace(".mp3", ".vtt")
         assert tracks[0].get("srclang") == "en-us" and tracks[0].get("label") == "English"
+
+
+def test_a_serial_show_lists_its_episodes_oldest_first() -> None:
+    eps = [*episodes(), make_episode("welcome", 1, kind="trailer")]
+    doc = parse(render_page(make_show(type="serial"), eps, FEED_URL))
+    assert [a.get("id") for a in doc.xpath("//article")] == ["ep-welcome", "ep-first",
+                                                              "ep-second"]
+    doc = parse(render_page(make_show(type="episodic"), eps, FEED_URL))
+    assert [a.get("id") for a in doc.xpath("//article")] == ["ep-second", "ep-first",
+                                                              "ep-welcome"]
 
 
 def test_chapter_links_carry_start_and_target_their_player() -> None:
@@ -151,6 +164,65 @@ def test_page_without_episodes_or_footer_still_has_a_safety_note() -> None:
     assert "No episodes yet" in doc.text_content()
     care = doc.xpath("//section[contains(@class,'care')]")[0].text_content()
     assert "not therapy" in care and "stop at any time" in care
+
+
+def test_start_here_links_to_the_trailer_at_the_top() -> None:
+    eps = [*episodes(), make_episode("welcome", 2, kind="trailer"),
+           make_episode("extra", 9, kind="bonus")]
+    doc = parse(render_page(make_show(), eps, FEED_URL))
+    (link,) = doc.xpath("//header//p[@class='start-here']/a")
+    assert link.get("href") == "#ep-welcome"
+    assert doc.get_element_by_id("ep-welcome").tag == "article"
+    assert "Welcome" in link.text_content()
+
+
+def test_start_here_without_a_trailer_is_the_oldest_episode_and_absent_for_one() -> None:
+    assert start_here(episodes()).script.slug == "first"
+    assert start_here(episodes()[:1]) is None
+    doc = parse(render_page(make_show(), episodes()[:1], FEED_URL))
+    assert not doc.xpath("//*[@class='start-here']")
+
+
+def test_transcript_keeps_the_scripts_headings_paragraphs_and_lists() -> None:
+    blocks = (
+        Block("heading", (Speech("Arriving", 5),), 5),
+        Block("paragraph", (Speech("Hello, and welcome.", 7), Pause(2.0, 7),
+                            Speech("Let the *chair* hold you.", 7)), 7),
+        Block("item", (Speech("Your feet.", 9),), 9),
+        Block("item", (Speech("Your hands.", 10),), 10),
+        Block("paragraph", (Speech("Take your time.", 12), Speech("There is no hurry.", 12)), 12),
+        Block("heading", (Speech("Closing", 14),), 14),
+    )
+    doc = parse(render_page(make_show(), [make_episode("first", 1, blocks=blocks)], FEED_URL))
+    (details,) = doc.xpath("//details[@class='transcript']")
+    shape = [(el.tag, " ".join(el.text_content().split())) for el in details
+             if el.tag != "summary"]
+    assert shape == [
+        ("h4", "Arriving"),
+        ("p", "Hello, and welcome. Let the chair hold you."),  # one paragraph, not a sentence
+        ("ul", "Your feet. Your hands."),
+        ("p", "Take your time. There is no hurry."),
+        ("h4", "Closing"),
+    ]
+    assert len(details.xpath("ul/li")) == 2
+
+
+def test_links_in_notes_and_footer_are_real_and_only_safe_schemes() -> None:
+    footer = ("Not therapy.\n\nIn crisis, call your local emergency number or find a helpline "
+              "at findahelpline.com, or [call 988](tel:988).")
+    notes = ("See [the article](https://example.org/article?a=1&b=2) or write to "
+             "hello@example.org. [bad](javascript:alert(1)) [worse](data:text/html,x) "
+             "ftp://files.example/x")
+    show = make_show(show_notes_footer=footer)
+    doc = parse(render_page(show, [make_episode("first", 1, notes=notes)], FEED_URL))
+    care = doc.xpath("//section[contains(@class,'care')]")[0]
+    assert care.xpath(".//a/@href") == ["https://findahelpline.com", "tel:988"]
+    episode = doc.get_element_by_id("ep-first")
+    hrefs = episode.xpath(".//div[@class='notes']//a/@href")
+    assert hrefs == ["https://example.org/article?a=1&b=2", "mailto:hello@example.org"]
+    every = doc.xpath("//@href | //@src")
+    assert not [h for h in every if re.match(r"(?i)\s*(javascript|data:text|ftp|vbscript)", h)]
+    assert "[bad](javascript:alert(1))" in episode.text_content()  # shown as text, inert
 
 
 # --- colour contrast (WCAG 2.x) ---------------------------------------------------------------
@@ -329,6 +401,36 @@ def test_page_works_in_a_real_browser(served_site, browser) -> None:  # type: ig
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(SCREENSHOT), full_page=True)
     assert errors == []
+
+
+@pytest.mark.browser
+def test_players_show_each_duration_before_play(served_site, browser) -> None:  # type: ignore[no-untyped-def]
+    """Nothing clicked or loaded by the test: a player that comes into view gets its length,
+    and one far below the screen fetches nothing yet (issue 19)."""
+    url, eps = served_site
+    page = browser.new_page(viewport={"width": 390, "height": 600})
+    page.goto(url + "index.html", wait_until="load")
+    page.wait_for_timeout(500)
+    far = page.evaluate(FAR_PLAYERS)
+    assert far, "the test page is too short to have a player far below the screen"
+    assert all(state == [0, 0] for state in far.values())  # no request, no metadata
+    durations = {}
+    for ep in eps:
+        player = f"#player-{ep.script.slug}"
+        page.locator(player).scroll_into_view_if_needed()
+        page.wait_for_function(f"document.querySelector('{player}').readyState >= 1",
+                               timeout=15000)
+        durations[ep.script.slug] = page.evaluate(
+            f"[document.querySelector('{player}').duration, "
+            f"document.querySelector('{player}').paused]")
+    for duration, paused in durations.values():
+        assert duration == pytest.approx(8.0, abs=0.3)  # what the control shows: "0:00 / 0:08"
+        assert paused
+
+
+FAR_PLAYERS = """() => Object.fromEntries([...document.querySelectorAll('audio')]
+  .filter(a => a.getBoundingClientRect().top > innerHeight + 400)
+  .map(a => [a.id, [a.readyState, a.networkState === HTMLMediaElement.NETWORK_LOADING ? 1 : 0]]))"""
 
 
 def media_abort(request) -> bool:  # type: ignore[no-untyped-def]

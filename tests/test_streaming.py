@@ -72,6 +72,7 @@ def straightforward(plan: EpisodePlan, store: ClipStore) -> np.ndarray:
     return np.concatenate(parts)
 
 
+@pytest.mark.slow
 def test_streamed_episode_equals_the_straightforward_concatenation(built):
     plans, store = built
     assert any(isinstance(i, BellItem) for plan in plans for i in plan.items)  # covers a bell
@@ -83,6 +84,7 @@ def test_streamed_episode_equals_the_straightforward_concatenation(built):
         assert np.array_equal(streamed, expected)
 
 
+@pytest.mark.slow
 def test_stream_holds_at_most_one_clip_or_one_second(built):
     plans, store = built
     for plan in plans:
@@ -102,6 +104,7 @@ def test_three_hours_of_silence_stream_in_one_second_pieces():
     assert total == three_hours
 
 
+@pytest.mark.slow
 def test_loudness_from_cached_frames_matches_measuring_the_whole_episode(built):
     plans, store = built
     for plan in plans:
@@ -111,6 +114,7 @@ def test_loudness_from_cached_frames_matches_measuring_the_whole_episode(built):
         assert abs(episode_loudness(timeline, store) - direct) < 0.2
 
 
+@pytest.mark.slow
 def test_a_damaged_clip_stops_the_stream_instead_of_being_streamed(built, tmp_path):
     plans, store = built
     timeline = timeline_of(plans[0], store)

@@ -76,7 +76,7 @@ def ffprobe(path: Path, *args: str) -> dict:
 
 def test_text_frames_read_back(tagged: Path) -> None:
     tags = ID3(tagged)
-    assert tags.version == (2, 3, 0)
+    assert tags.version == (2, 4, 0)
     assert tags["TIT2"].text == ["Finding Safety 🌿"]
     assert tags["TPE1"].text == ["Anne Author"]
     assert tags["TALB"].text == ["Healing & Repair"]
@@ -87,11 +87,40 @@ def test_text_frames_read_back(tagged: Path) -> None:
     assert [(c.lang, c.text) for c in comments] == [("eng", ["A short grounding practice."])]
 
 
-def test_date_is_stored_as_v23_frames(tagged: Path) -> None:
+def test_date_is_stored_as_one_v24_tdrc_frame(tagged: Path) -> None:
     raw = ID3(tagged, translate=False)
-    assert "TDRC" not in raw  # a v2.4-only frame would be ignored by v2.3 readers
-    assert raw["TYER"].text == ["2026"]
-    assert raw["TDAT"].text == ["2011"]  # DDMM
+    assert str(raw["TDRC"].text[0]) == "2026-11-20"
+    assert "TYER" not in raw and "TDAT" not in raw  # ExifTool reads TDAT's DDMM as MMDD
+
+
+@pytest.mark.skipif(shutil.which("exiftool") is None,
+                    reason="needs exiftool (apt-get install libimage-exiftool-perl)")
+def test_exiftool_reads_the_date_right(tagged: Path) -> None:
+    result = subprocess.run(["exiftool", "-j", "-G1", "-ID3:all", "-Composite:all", str(tagged)],
+                            capture_output=True, text=True, check=True)
+    (info,) = json.loads(result.stdout)
+    assert info["ID3v2_4:RecordingTime"] == "2026:11:20"
+    assert info["Composite:DateTimeOriginal"] == "2026:11:20"
+    assert "ExifTool:Warning" not in info
+
+
+def test_eyed3_reads_the_date_right(tagged: Path) -> None:
+    eyed3 = pytest.importorskip("eyed3")
+    audio = eyed3.load(str(tagged))
+    assert audio is not None and audio.tag is not None
+    assert audio.tag.version == (2, 4, 0)
+    assert str(audio.tag.recording_date) == "2026-11-20"
+    assert audio.tag.title == "Finding Safety 🌿"
+
+
+def test_comment_is_plain_text(tmp_path: Path, encoded: Path) -> None:
+    path = tmp_path / "linked.mp3"
+    shutil.copy(encoded, path)
+    write_tags(path, title="T", artist="A", album="B", track=None, date=None,
+               description="Help: [find a helpline](https://findahelpline.com).", cover_jpeg=None,
+               chapters=[], duration=5.0, language="en")
+    (comment,) = ID3(path).getall("COMM")
+    assert comment.text == ["Help: find a helpline (https://findahelpline.com)."]
 
 
 def test_cover_is_a_front_cover_jpeg(tagged: Path, cover: bytes) -> None:

@@ -1,15 +1,16 @@
-"""Transcripts and JSON chapters, read back by a small parser written here and by ffmpeg."""
+"""Transcripts and JSON chapters, read back with independent readers: the ``webvtt-py`` and
+``srt`` packages, and ffmpeg (never with rtr_audio's own code)."""
 
 from __future__ import annotations
 
 import itertools
 import json
-import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+import srt
+import webvtt
 
 from rtr_audio.model import Chapter, Cue
 from rtr_audio.transcript import (
@@ -22,33 +23,25 @@ from rtr_audio.transcript import (
     to_vtt,
 )
 
-VTT_TIME = r"(\d{2}):(\d{2}):(\d{2})\.(\d{3})"
-SRT_TIME = r"(\d{2}):(\d{2}):(\d{2}),(\d{3})"
-
 LONG = ("When you notice your breath, let it be exactly as it is, without changing it, "
         "and let your shoulders soften a little as the air leaves your body, slowly, "
         "in its own time, with nothing to fix and nowhere else to be.")
 
 
-def seconds(match: tuple[str, ...]) -> float:
-    h, m, s, ms = (int(x) for x in match)
-    return h * 3600 + m * 60 + s + ms / 1000
+def read_vtt(text: str) -> list[tuple[str, float, float, str]]:
+    """(identifier, start s, end s, text) per cue, as webvtt-py reads the file."""
+    def seconds(t: webvtt.models.Timestamp) -> float:
+        # webvtt-py 0.6's start_in_seconds drops the milliseconds: use the parts.
+        return t.hours * 3600 + t.minutes * 60 + t.seconds + t.milliseconds / 1000
+
+    return [(c.identifier, seconds(c.start_time), seconds(c.end_time), c.text)
+            for c in webvtt.from_string(text)]
 
 
-def parse_captions(text: str, time_pattern: str) -> list[tuple[str, float, float, str]]:
-    """(id, start, end, text) per cue: an independent reader for both formats."""
-    blocks = [b for b in text.strip("\n").split("\n\n") if b]
-    if blocks and blocks[0].startswith("WEBVTT"):
-        blocks = blocks[1:]
-    timing = re.compile(rf"^{time_pattern} --> {time_pattern}$")
-    cues = []
-    for block in blocks:
-        ident, times, *lines = block.split("\n")
-        match = timing.match(times)
-        assert match, f"bad timing line {times!r}"
-        groups = match.groups()
-        cues.append((ident, seconds(groups[:4]), seconds(groups[4:]), "\n".join(lines)))
-    return cues
+def read_srt(text: str) -> list[tuple[str, float, float, str]]:
+    """(index, start s, end s, text) per subtitle, as the ``srt`` package reads the file."""
+    return [(str(s.index), s.start.total_seconds(), s.end.total_seconds(), s.content)
+            for s in srt.parse(text, ignore_errors=False)]
 
 
 @pytest.fixture
@@ -72,29 +65,55 @@ def test_clock_formats_and_never_prints_sixty_seconds() -> None:
 def test_vtt_has_header_numbered_cues_and_escapes_text(cues: list[Cue]) -> None:
     vtt = to_vtt(cues)
     assert vtt.startswith("WEBVTT\n\n")
-    parsed = parse_captions(vtt, VTT_TIME)
+    parsed = read_vtt(vtt)
     assert [c[0] for c in parsed] == [str(n) for n in range(1, len(parsed) + 1)]
     assert parsed[0][1:] == (0.5, 2.25, "Welcome.")
+    # webvtt-py keeps character references as written: our escaping is what a browser decodes.
     assert parsed[1][3] == "Fish &amp; chips &lt;b&gt;bold&lt;/b&gt; --&gt; arrows."
     assert "-->" not in "".join(c[3] for c in parsed)
+    assert parsed[-1][3] == "Last one, on two lines."
 
 
 def test_srt_numbers_from_one_with_comma_times(cues: list[Cue]) -> None:
-    srt = to_srt(cues)
-    assert srt.startswith("1\n00:00:00,500 --> 00:00:02,250\nWelcome.\n\n2\n")
-    parsed = parse_captions(srt, SRT_TIME)
+    text = to_srt(cues)
+    assert text.startswith("1\n00:00:00,500 --> 00:00:02,250\nWelcome.\n\n2\n")
+    parsed = read_srt(text)
     assert [c[0] for c in parsed] == [str(n) for n in range(1, len(parsed) + 1)]
     assert parsed[1][3] == "Fish & chips <b>bold</b> --> arrows."  # SRT has no escaping
     assert parsed[-1][3] == "Last one, on two lines."  # one line: a blank line would end it
 
 
+def test_srt_package_reads_it_and_it_ends_with_a_blank_line(cues: list[Cue]) -> None:
+    text = to_srt(cues)
+    assert text.endswith(" lines.\n\n")
+    parsed = list(srt.parse(text, ignore_errors=False))
+    expected = caption_cues(cues)
+    assert [s.index for s in parsed] == list(range(1, len(expected) + 1))
+    assert [s.start.total_seconds() for s in parsed] == [c.start for c in expected]
+    assert [s.end.total_seconds() for s in parsed] == [c.end for c in expected]
+    assert [s.content for s in parsed] == [c.text for c in expected]
+    assert srt.compose(parsed, reindex=False) == text  # byte for byte the canonical form
+
+
+def test_webvtt_package_reads_a_file(tmp_path: Path, cues: list[Cue]) -> None:
+    path = tmp_path / "episode.vtt"
+    path.write_text(to_vtt(cues), encoding="utf-8")
+    parsed = webvtt.read(str(path))
+    expected = caption_cues(cues)
+    assert [c.identifier for c in parsed] == [str(n) for n in range(1, len(expected) + 1)]
+    assert [(c.start, c.end) for c in parsed][:2] == [("00:00:00.500", "00:00:02.250"),
+                                                      ("00:00:02.900", "00:00:04.000")]
+    assert [c[1:3] for c in read_vtt(path.read_text(encoding="utf-8"))] == \
+        [(c.start, c.end) for c in expected]
+    assert [c.text for c in parsed][-1] == "Last one, on two lines."
+
+
 def test_vtt_and_srt_carry_the_same_cues(cues: list[Cue]) -> None:
-    vtt = parse_captions(to_vtt(cues), VTT_TIME)
-    srt = parse_captions(to_srt(cues), SRT_TIME)
-    assert [c[1:3] for c in vtt] == [c[1:3] for c in srt]
+    vtt, subtitles = read_vtt(to_vtt(cues)), read_srt(to_srt(cues))
+    assert [c[:3] for c in vtt] == [c[:3] for c in subtitles]
+    assert subtitles[0][3] == vtt[0][3] == "Welcome."
 
 
-@pytest.mark.skipif(shutil.which("ffprobe") is None, reason="needs ffprobe")
 @pytest.mark.parametrize(("suffix", "render"), [(".vtt", to_vtt), (".srt", to_srt)])
 def test_ffmpeg_reads_every_cue(tmp_path: Path, cues: list[Cue], suffix: str, render) -> None:
     path = tmp_path / f"episode{suffix}"

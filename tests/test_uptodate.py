@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,9 @@ import pytest
 
 from rtr_audio import uptodate
 from tests.conftest import REPO, run_cli
+from tests.fake_engine import marked
+
+pytestmark = pytest.mark.slow  # every test builds the mini show with espeak-ng first
 
 SUMMARY = "clips rendered 0, reused 10; episodes mastered 0"  # the mini show: 10 clips
 
@@ -112,7 +116,10 @@ def test_any_change_to_inputs_or_outputs_means_a_full_build(show, change):
     assert first_line(rebuilt).startswith("Built "), rebuilt.stdout
     # The full build put everything right: the next one has nothing to do.
     assert first_line(build(scripts, out)).startswith("Up to date: ")
-    assert len(list((out / "episodes").glob("*.mp3"))) == 2
+    # Both episodes are there (an edited one's previous version stays for keep_previous).
+    named = re.findall(r'<enclosure url="[^"]*/(episodes/[^"]+[.]mp3)"',
+                       (out / "feed.xml").read_text())
+    assert len(named) == 2 and all((out / name).is_file() for name in named)
     assert "edited by hand" not in (out / "index.html").read_text()
 
 
@@ -162,7 +169,7 @@ def test_a_failed_build_leaves_no_stamp(show):
     scripts, out = show
     script = scripts / "01-first.md"
     original = script.read_text()
-    script.write_text(original.replace("And out.", "And out. CRASH here."))
+    script.write_text(original.replace("And out.", f"And out. {marked('CRASH')} here."))
     result = run_cli("build", "--scripts", str(scripts), "--out", str(out),
                      "--engine", "tests.fake_engine:FakeEngine")
     assert result.returncode == 1 and "could not synthesise" in result.stderr

@@ -24,6 +24,7 @@ from rtr_audio.master import BITRATE, LAME_QUALITY, OUTPUT_RATE, encode
 from rtr_audio.model import BuiltEpisode
 from rtr_audio.plan import EpisodePlan
 from rtr_audio.project import Project
+from rtr_audio.script import show_notes as script_notes
 from rtr_audio.segments import SegmentStore
 
 MASTER_FORMAT = 3  # bump when mastering changes so episodes are re-encoded
@@ -54,8 +55,7 @@ def _built(project: Project, plan: EpisodePlan, timeline: Timeline, files: Episo
 
 
 def show_notes(project: Project, plan: EpisodePlan) -> str:
-    footer = project.settings.show_notes_footer
-    return f"{plan.script.description}\n\n{footer}".strip()
+    return script_notes(plan.script, project.settings)
 
 
 def reuse(out: Path, state: BuildState, plan: EpisodePlan, key: str, timeline: Timeline,

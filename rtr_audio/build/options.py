@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,8 @@ class BuildOptions:
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     base_url: str | None = None
     force: bool = False
+    # The build's clock (timezone-aware): what is due, when old files go. None: ``clock.now()``.
+    now: dt.datetime | None = None
 
 
 class Reporter(Protocol):

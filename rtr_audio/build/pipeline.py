@@ -1,11 +1,16 @@
-"""The build, phase by phase: validate → plan → render ∥ cover ∥ encode → publish → stamp.
+"""The build, phase by phase: validate → plan → release → render ∥ cover ∥ encode → publish →
+stamp.
 
 - validate: the show, its scripts and voices are read and checked, every problem reported at
   once (the CLI does this before importing the audio stack and hands the project in);
 - plan: each script becomes a flat list of clips and silences with cache keys;
-- render ∥ cover ∥ encode: missing clips are spoken while the cover is drawn, and each episode
-  is encoded (or its published files reused) as soon as its clips are ready (``schedule``);
-- publish: the page, then the feed in one rename, then the files it no longer names go;
+- release: which episodes are due by the build's clock (``release``); scheduled ones are
+  spoken below but not encoded or published;
+- render ∥ cover ∥ encode: missing clips are spoken while the cover is drawn, and each due
+  episode is encoded (or its published files reused) as soon as its clips are ready
+  (``schedule``);
+- publish: the page, then the feed in one rename, then the files it no longer names go once
+  their grace period (``keep_previous``) is over;
 - stamp: the up-to-date record, so that the next build with nothing to do stops at once.
 
 Everything from render on runs under the output folder's build lock, with the up-to-date
@@ -14,23 +19,23 @@ stamp removed first: a build that stops half-way leaves no stamp, and the next o
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import time
-from pathlib import Path
 
-from rtr_audio import cover, lock, uptodate
+from rtr_audio import clock, cover, lock, uptodate
 from rtr_audio.build.options import BuildOptions, Reporter, SilentReporter
 from rtr_audio.build.publish import publish_show
 from rtr_audio.build.schedule import render_and_encode
 from rtr_audio.build.state import BuildState
 from rtr_audio.layout import Layout
 from rtr_audio.master import require_ffmpeg
-from rtr_audio.model import BuiltEpisode
 from rtr_audio.plancache import plan_all
 from rtr_audio.project import EngineCatalog, Project, load_project, resolve_voices
+from rtr_audio.release import Release
 from rtr_audio.render import start_workers_early
 from rtr_audio.segments import SegmentStore
-from rtr_audio.summary import BuildSummary
+from rtr_audio.summary import BuildSummary, Scheduled
 from rtr_audio.tasks import Voice
 
 
@@ -45,6 +50,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *,
     """
     reporter = reporter or SilentReporter()
     started = time.monotonic()
+    now = options.now or clock.now()
     out = options.out_dir
     if inputs is None:
         inputs = uptodate.fingerprint(options.scripts_dir, out, options.engine, options.base_url)
@@ -57,11 +63,18 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *,
     with lock.build_lock(out, reporter.note):
         uptodate.forget(out)
         state = BuildState(Layout(out))
-        built, summary = render_and_encode(project, plans, options, state, reporter)
+        release = state.release(project.scripts, now)
+        built, summary = render_and_encode(project, plans, options, state, reporter, release)
         if summary.episodes_mastered:  # segments of earlier versions of what was encoded
             SegmentStore(Layout(out).segments).prune([p.script.slug for p in plans])
-        summary.feed = publish(project, built, options, state)
-        stamp(project, catalog, options, inputs, summary)
+        next_removal = publish_show(project, built, out, state, now)
+        summary.feed = Layout(out).feed
+        summary.scheduled = scheduled(project, release)
+        # The stamp lasts until the next episode is due or a kept previous file is to go:
+        # the first build after that has work to do.
+        due_times = [s.at for s in summary.scheduled]
+        expires = min([*due_times, *([next_removal] if next_removal else [])], default=None)
+        stamp(project, catalog, options, inputs, summary, expires)
     summary.seconds = time.monotonic() - started
     return summary
 
@@ -83,14 +96,15 @@ def validate(project: Project, catalog: EngineCatalog,
     return voices
 
 
-def publish(project: Project, built: list[BuiltEpisode], options: BuildOptions,
-            state: BuildState) -> Path:
-    """The page, then the feed; returns the feed's path."""
-    return publish_show(project, built, options.out_dir, state)
+def scheduled(project: Project, release: Release) -> list[Scheduled]:
+    """The episodes still ahead of the build's clock, soonest first."""
+    return [Scheduled(str(s.path), s.title, release.times[s.slug])
+            for s in release.scheduled(project.scripts)]
 
 
 def stamp(project: Project, catalog: EngineCatalog, options: BuildOptions, inputs: str | None,
-          summary: BuildSummary) -> None:
-    """Record the finished build, with the files outside the scripts it depended on."""
+          summary: BuildSummary, expires: dt.datetime | None) -> None:
+    """Record the finished build, with the files outside the scripts it depended on, valid
+    until ``expires`` (None: until something changes)."""
     extra = catalog.version_files() + cover.version_files(project.settings)
-    uptodate.write(options.out_dir, inputs, extra, summary)
+    uptodate.write(options.out_dir, inputs, extra, summary, expires)

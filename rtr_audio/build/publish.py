@@ -2,7 +2,8 @@
 
 Publishing order is what keeps ``audio_out/`` whole at every instant: new episode files get new
 names (a version tag) and are complete before the feed names them; the feed is replaced last, in
-one rename; files the new feed no longer names are removed only after it is in place.
+one rename; files the new feed no longer names stay for the show's ``keep_previous`` after that
+(``retention``), so apps holding the previous feed can still fetch them.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import datetime as dt
 from pathlib import Path
 
 from rtr_audio import feed, site
+from rtr_audio.build import retention
 from rtr_audio.build.state import BuildState
 from rtr_audio.files import atomic_write
 from rtr_audio.layout import FEED, Layout
@@ -18,19 +20,23 @@ from rtr_audio.model import BuiltEpisode
 from rtr_audio.project import Project
 
 
-def publish_show(project: Project, built: list[BuiltEpisode], out: Path,
-                 state: BuildState) -> Path:
-    """Write the page and the feed for ``built`` (in episode order); returns the feed's path."""
+def publish_show(project: Project, built: list[BuiltEpisode], out: Path, state: BuildState,
+                 now: dt.datetime) -> dt.datetime | None:
+    """Write the page and the feed for ``built`` (the due episodes, in episode order), then
+    retire the files the feed dropped; returns when a kept previous file is next due to go
+    (None: none is kept)."""
     show, paths = project.settings, Layout(out)
     feed_url = show.base_url + FEED
     write_if_changed(paths.page, site.render_page(show, built, feed_url).encode())
-    _publish_feed(project, built, paths, state)
-    remove_unlisted(paths, built)
-    return paths.feed
+    _publish_feed(project, built, paths, state, now)
+    named = {name for episode in built for name in episode.files.all()}
+    next_removal = retention.retire(paths, named, state, now, show.keep_previous)
+    state.save()
+    return next_removal
 
 
 def _publish_feed(project: Project, built: list[BuiltEpisode], paths: Layout,
-                  state: BuildState) -> None:
+                  state: BuildState, now: dt.datetime) -> None:
     """Write feed.xml last; lastBuildDate only moves when the feed's content changes."""
     try:
         previous = dt.datetime.fromisoformat(state.feed_built or "")
@@ -40,7 +46,6 @@ def _publish_feed(project: Project, built: list[BuiltEpisode], paths: Layout,
         candidate = feed.build_feed(project.settings, built, last_build=previous)
         if _read(paths.feed) == candidate:
             return
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     data = feed.build_feed(project.settings, built, last_build=now)
     state.feed_built = now.isoformat()
     state.save()
@@ -59,15 +64,3 @@ def _read(path: Path) -> bytes | None:
         return path.read_bytes()
     except OSError:
         return None
-
-
-def remove_unlisted(paths: Layout, built: list[BuiltEpisode]) -> None:
-    """After the feed is in place: old versions and leftovers of interrupted builds go."""
-    keep = {paths.published(name) for e in built for name in e.files.all()}
-    for leftover in paths.out.glob(".*.tmp"):  # temporary files of a build that was killed
-        leftover.unlink(missing_ok=True)
-    if not paths.episodes.is_dir():
-        return
-    for path in paths.episodes.iterdir():
-        if path.is_file() and path not in keep:
-            path.unlink(missing_ok=True)

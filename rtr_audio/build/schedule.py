@@ -21,22 +21,29 @@ from rtr_audio.layout import Layout
 from rtr_audio.model import BuiltEpisode
 from rtr_audio.plan import EpisodePlan
 from rtr_audio.project import Project
+from rtr_audio.release import Release
 from rtr_audio.render import render_clips
 from rtr_audio.summary import BuildSummary
 from rtr_audio.tasks import ClipTask
 
 
 def render_and_encode(project: Project, plans: list[EpisodePlan], options: BuildOptions,
-                      state: BuildState,
-                      reporter: Reporter) -> tuple[list[BuiltEpisode], BuildSummary]:
-    """Every episode built (reused or encoded), in plan order, and what it took."""
+                      state: BuildState, reporter: Reporter,
+                      release: Release) -> tuple[list[BuiltEpisode], BuildSummary]:
+    """Every due episode built (reused or encoded), in plan order, and what it took.
+
+    The clips of scheduled episodes are spoken too (so a problem shows now, and the build on
+    release day has only the encode to do), but they are not encoded before they are due:
+    nothing of theirs is in the published folder until then."""
     out = options.out_dir
     store = ClipStore(Layout(out).clips)
     cover = cover_stage.CoverJob(project.settings, out, state.cover)
+    due = [plan for plan in plans if release.is_due(plan.script)]
     try:
         tasks, missing = clips_to_render(plans, store, options)
         with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
-            scheduler = Scheduler(project, plans, store, options, state, cover, pool, missing)
+            scheduler = Scheduler(project, due, store, options, state, cover, pool, missing,
+                                  release)
             try:
                 reporter.stage("Speaking", len(missing))
                 render_clips(missing, store, options.jobs, scheduler.clip_rendered(reporter))
@@ -48,7 +55,7 @@ def render_and_encode(project: Project, plans: list[EpisodePlan], options: Build
     finally:
         cover.stop()
     rendered = len(missing) + scheduler.repaired
-    summary = BuildSummary(episodes=len(plans), clips_rendered=rendered,
+    summary = BuildSummary(episodes=len(due), clips_rendered=rendered,
                            clips_reused=len(tasks) - rendered, episodes_mastered=mastered,
                            audio_seconds=sum(e.duration for e in built))
     return built, summary
@@ -118,8 +125,9 @@ class Scheduler:
 
     def __init__(self, project: Project, plans: list[EpisodePlan], store: ClipStore,
                  options: BuildOptions, state: BuildState, cover: cover_stage.CoverJob,
-                 pool: ThreadPoolExecutor, missing: list[ClipTask]):
+                 pool: ThreadPoolExecutor, missing: list[ClipTask], release: Release):
         self.project, self.plans, self.store, self.options = project, plans, store, options
+        self.release = release
         self.state, self.cover, self.pool = state, cover, pool
         keys = {task.key for task in missing}
         self.pending = [{key for key in plan.tasks if key in keys} for plan in plans]
@@ -160,7 +168,7 @@ class Scheduler:
             self._damaged(i, repaired)
             return
         timeline = layout(plan, lengths)  # type: ignore[arg-type]
-        published = self.state.published(plan.script)
+        published = self.release.times[plan.script.slug]
         cover_jpeg = self.cover.result()
         key = episode_key(self.project, plan, timeline, cover_jpeg)
         out = self.options.out_dir

@@ -5,6 +5,9 @@
   instead of encoded; the gain is kept by a small edit (``master.episode_gain``);
 - ``dates``: per slug, the publication date of a script without ``date:`` (the first build that
   published it, ISO 8601 UTC), so its feed date never moves;
+- ``files``: every episode file a feed named (relative name → ``published``, when a feed first
+  named it, and ``dropped``, when the feed stopped naming it, else null): a dropped file stays
+  for ``keep_previous`` (recorded too, for ``clean``) so apps holding the old feed can fetch it;
 - ``feed_built``: the feed's lastBuildDate, which moves only when the feed's content changes;
 - ``cover``: the key (``cover.cover_key``) of the cover last drawn.
 
@@ -19,11 +22,14 @@ import contextlib
 import datetime as dt
 import json
 import threading
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from rtr_audio import clock
 from rtr_audio.files import atomic_write
 from rtr_audio.layout import LEGACY_STATE, Layout
+from rtr_audio.release import Release
 from rtr_audio.script import Script
 
 STATE_FORMAT = 1
@@ -49,6 +55,12 @@ class BuildState:
         self.dates: dict[str, str] = _mapping(data.get("dates"))
         self.feed_built: str | None = data.get("feed_built")
         self.cover: str | None = data.get("cover")
+        self.files: dict[str, dict[str, Any]] = {
+            name: record for name, record in _mapping(data.get("files")).items()
+            if isinstance(name, str) and isinstance(record, dict)}
+        keep = data.get("keep_previous")
+        self.keep_previous: float | None = (float(keep) if isinstance(keep, int | float)
+                                            and 0 <= keep < 10**9 else None)
 
     def episode(self, slug: str, key: str) -> int | None:
         """The MP3 size (bytes) recorded for ``slug`` if its last encode had ``key``."""
@@ -69,15 +81,51 @@ class BuildState:
                 self.episodes[slug]["gain_db"] = gain_db
             self._save()
 
-    def published(self, script: Script) -> dt.datetime:
-        """Timezone-aware (UTC): the script's ``date`` at 09:00, else its first build's time."""
-        if script.date is not None:
-            return dt.datetime.combine(script.date, dt.time(9, 0), tzinfo=dt.UTC)
+    def release(self, scripts: Sequence[Script], now: dt.datetime) -> Release:
+        """When each script is published (see ``release``); a script without ``date:`` seen
+        for the first time gets ``now`` as its date, recorded (saved with the next ``save``)."""
         with self._lock:
-            if script.slug not in self.dates:
-                now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-                self.dates[script.slug] = now.isoformat()
-            return dt.datetime.fromisoformat(self.dates[script.slug])
+            first_seen = {slug: moment for slug, text in self.dates.items()
+                          if (moment := clock.parse(text)) is not None}
+            schedule = Release.of(scripts, first_seen, now)
+            for script in scripts:
+                if script.date is None and script.slug not in first_seen:
+                    self.dates[script.slug] = clock.stamp(schedule.times[script.slug])
+            return schedule
+
+    def dropped(self, name: str, now: dt.datetime) -> dt.datetime | None:
+        """When the feed stopped naming the episode file ``name`` (None: it still does). A file
+        with no readable record (a damaged or lost state) counts as dropped ``now``: it gets a
+        whole grace period rather than going too early."""
+        with self._lock:
+            record = self.files.setdefault(name, {})
+            if "dropped" in record and record["dropped"] is None:
+                return None
+            moment = clock.parse(record.get("dropped"))
+            if moment is None:
+                moment = now
+                record["dropped"] = clock.stamp(now)
+            return moment
+
+    def name_files(self, named: Iterable[str], now: dt.datetime) -> None:
+        """The feed just published names exactly ``named``: new names are recorded as published
+        ``now``, names it no longer carries as dropped ``now``."""
+        named = set(named)
+        with self._lock:
+            for name in named:
+                record = self.files.setdefault(name, {})
+                if clock.parse(record.get("published")) is None:
+                    record["published"] = clock.stamp(now)
+                record["dropped"] = None
+            for name, record in self.files.items():
+                if name not in named and clock.parse(record.get("dropped")) is None:
+                    record["dropped"] = clock.stamp(now)
+
+    def forget_files(self, names: Iterable[str]) -> None:
+        """Records of episode files that are gone."""
+        with self._lock:
+            for name in names:
+                self.files.pop(name, None)
 
     def save(self) -> None:
         with self._lock:
@@ -85,7 +133,8 @@ class BuildState:
 
     def _save(self) -> None:
         record = {"format": STATE_FORMAT, "episodes": self.episodes, "dates": self.dates,
-                  "feed_built": self.feed_built, "cover": self.cover}
+                  "feed_built": self.feed_built, "cover": self.cover, "files": self.files,
+                  "keep_previous": self.keep_previous}
         atomic_write(self.paths.state, json.dumps(record, indent=1, sort_keys=True).encode())
         if self._legacy:  # now recorded here: the old files go (they were ours)
             for name in LEGACY_STATE:
@@ -93,7 +142,7 @@ class BuildState:
             self._legacy = False
 
 
-def _mapping(value: object) -> dict:
+def _mapping(value: object) -> dict[Any, Any]:
     return dict(value) if isinstance(value, dict) else {}
 
 
