@@ -38,6 +38,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cover_title  # bench/cover_title.py, beside this file
 import normalise  # bench/normalise.py, beside this file
 
 BENCH = Path(__file__).resolve().parent
@@ -707,6 +708,7 @@ def report(results: Results, path: Path) -> str:
     if results.notes:
         lines += ["## Problems seen during the run", "", *[f"- {n}" for n in results.notes], ""]
     lines += normalise.section()  # the text normaliser, measured on its own (seconds)
+    lines += cover_title.section()  # the generated cover for long titles (seconds)
     analysis = BENCH / "analysis.md"
     if analysis.exists():
         lines += [analysis.read_text().strip(), ""]

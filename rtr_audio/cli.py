@@ -7,10 +7,13 @@ up-to-date answer takes a tenth of a second; tests/test_uptodate.py checks what 
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import select
+import signal
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -20,7 +23,7 @@ from typing import Any
 import click
 
 from rtr_audio import __version__, clock, uptodate
-from rtr_audio.errors import InputError, RtrError
+from rtr_audio.errors import InputError, RtrError, printable
 from rtr_audio.layout import Layout
 from rtr_audio.summary import Scheduled
 
@@ -34,6 +37,27 @@ ENGINE_OPTION = click.option("--engine", default=None,
                              help="Speech engine (pyttsx3, piper); default from show.yml.")
 VERBOSE_OPTION = click.option("--verbose", "-v", is_flag=True,
                               help="More detail, and a traceback on errors.")
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP (a service manager stopping us, a closed terminal): stopped exactly as
+    Ctrl-C stops a build, temporary files removed and nothing half-built published."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def stop_on_termination() -> None:
+    """Turn SIGTERM and SIGHUP into :class:`Terminated` (main thread only, as Python requires)."""
+
+    def handler(signum: int, _frame: object) -> None:
+        raise Terminated(signum)
+
+    if threading.current_thread() is threading.main_thread():
+        for name in ("SIGTERM", "SIGHUP"):  # Windows has no SIGHUP
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), handler)
 
 
 def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -50,29 +74,88 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(1)
         except RtrError as exc:
             if getattr(exc, "located", False):  # already `path:line: message` lines
-                click.echo(str(exc), err=True)
+                for line in str(exc).split("\n"):
+                    click.echo(printable(line), err=True)
             else:
-                click.echo(f"error: {exc}", err=True)
+                click.echo(printable(f"error: {exc}"), err=True)
             _trace(kwargs)
             sys.exit(1)
-        except KeyboardInterrupt:
-            click.echo("interrupted: nothing half-built was published; run it again to finish",
-                       err=True)
-            sys.exit(130)
+        except KeyboardInterrupt as exc:
+            signum = exc.signum if isinstance(exc, Terminated) else signal.SIGINT
+            how = "" if signum == signal.SIGINT else f" by {signal.Signals(signum).name}"
+            click.echo(f"interrupted{how}: nothing half-built was published; run it again to "
+                       "finish", err=True)
+            sys.exit(128 + signum)  # the shell's convention: 130 for Ctrl-C, 143 for SIGTERM
         except Exception as exc:  # a bug: still one line, the details with --verbose
             if isinstance(exc, click.exceptions.Exit | click.ClickException):
                 raise
-            if isinstance(exc, BrokenPipeError) and _stdout_closed():
-                # The reader went away (`rtr-audio voices | head`): stop quietly, as Unix tools
-                # do. (A broken pipe of our own, to ffmpeg or a worker, is a real failure.)
-                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            cause = _os_error_in(exc)
+            named = kwargs.get("output") or kwargs.get("out_dir")  # when the error names no file
+            if cause is not None and (fault := environment_problem(cause, named)):
+                click.echo(printable(f"error: {fault}"), err=True)
+                _trace(kwargs)
                 sys.exit(1)
-            click.echo(f"internal error: {type(exc).__name__}: {exc} "
-                       "(rerun with --verbose for details)", err=True)
-            _trace(kwargs)
-            sys.exit(2)
+            _internal_error(exc, kwargs)
 
     return wrapper
+
+
+def _internal_error(exc: Exception, kwargs: dict[str, Any]) -> None:
+    if isinstance(exc, BrokenPipeError) and _stdout_closed():
+        # The reader went away (`rtr-audio voices | head`): stop quietly, as Unix tools
+        # do. (A broken pipe of our own, to ffmpeg or a worker, is a real failure.)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+    click.echo(printable(f"internal error: {type(exc).__name__}: {exc} ")
+               + "(rerun with --verbose for details)", err=True)
+    _trace(kwargs)
+    sys.exit(2)
+
+
+# Faults of the machine, not of rtr-audio: the disk, the permissions, the paths given.
+_ENVIRONMENT_HINTS = {
+    errno.ENOSPC: "the disk is full; free some space and build again",
+    errno.EDQUOT: "the disk quota is used up; free some space and build again",
+    errno.EROFS: "the file system is read-only; choose another --out",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.ENOTDIR: "a part of this path is a file, not a folder; choose another --out",
+    errno.EISDIR: "this is a folder where a file was expected",
+    errno.EEXIST: "this is a file where a folder was expected; choose another --out",
+    errno.ENOENT: "no such file or folder",
+    errno.ENAMETOOLONG: "the path is too long",
+    errno.ELOOP: "too many symbolic links",
+    errno.EIO: "input/output error (a failing disk?)",
+    errno.EMFILE: "too many open files (raise `ulimit -n`)",
+    errno.ENOMEM: "out of memory",
+}
+
+
+def _os_error_in(exc: BaseException) -> OSError | None:
+    """The OSError behind ``exc``: itself, or one it wraps (mutagen re-raises a full disk as
+    its own error type; a worker's error arrives as the cause of ours)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and not isinstance(current, BrokenPipeError):
+            return current
+        wrapped = current.args[0] if current.args else None
+        if isinstance(wrapped, OSError):
+            return wrapped
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def environment_problem(exc: OSError, fallback: Path | None = None) -> str | None:
+    """``path: reason`` for an OSError that is a fault of the machine (full disk, read-only
+    output, a file where a folder belongs), or None for anything else (a bug). ``fallback``
+    (the output folder) is named when the error names no file."""
+    hint = _ENVIRONMENT_HINTS.get(exc.errno or 0)
+    if hint is None:
+        return None
+    where = exc.filename if exc.filename is not None else fallback
+    return f"{where or 'rtr-audio'}: {hint} ({exc.strerror or exc})"
 
 
 def _stdout_closed() -> bool:
@@ -136,6 +219,7 @@ def build(scripts_dir: Path, out_dir: Path, engine: str | None, jobs: int | None
     # The audio stack (numpy, the engine) and the build are imported only once the show is
     # known to need building (see the module's docstring), and a typo in a script is reported
     # before they are.
+    stop_on_termination()
     started = time.monotonic()
     inputs = None
     if not watch:
@@ -146,7 +230,7 @@ def build(scripts_dir: Path, out_dir: Path, engine: str | None, jobs: int | None
             if not quiet:
                 click.echo(f"Up to date: {done.line()}")
                 _echo_scheduled(done.scheduled)
-                click.echo(f"Feed: {done.feed}")
+                click.echo(printable(f"Feed: {done.feed}"))
             return
     from rtr_audio.project import load_project  # lazy: see above
 
@@ -168,7 +252,7 @@ def build(scripts_dir: Path, out_dir: Path, engine: str | None, jobs: int | None
     if not quiet:
         click.echo(f"Built {summary.line()}")
         _echo_scheduled(summary.scheduled)
-        click.echo(f"Feed: {summary.feed}")
+        click.echo(printable(f"Feed: {summary.feed}"))
 
 
 def _echo_scheduled(scheduled: list[Scheduled]) -> None:
@@ -297,7 +381,7 @@ def spoken(script: Path | None, text: str | None, text_file: Path | None, langua
         raise click.UsageError("give exactly one of SCRIPT, --text or --file")
     if script is not None:
         for clip in core.script_clips(script):
-            click.echo(f"{clip.where}: {clip.text}")
+            click.echo(printable(f"{clip.where}: {clip.text}"))
     elif text is not None:
         click.echo(" ".join(core.engine_texts(text, language=language)))
     else:
@@ -319,11 +403,18 @@ def voices(engine: str | None, scripts_dir: Path, verbose: bool) -> None:
       rtr-audio voices
       rtr-audio voices --engine piper
     """
-    from rtr_audio.engines import load_engine  # lazy: see the module's docstring
+    from rtr_audio.engines import (  # lazy: see the module's docstring
+        EngineUnavailable,
+        is_registered,
+        load_engine,
+        unknown_engine_message,
+    )
     from rtr_audio.settings import load_settings  # lazy: same
 
     settings, _problems = load_settings(scripts_dir / "show.yml")
     name = engine or (settings.engine if settings else "pyttsx3")
+    if not engine and not is_registered(name):  # never import what a show.yml names
+        raise EngineUnavailable(unknown_engine_message(name))
     found = load_engine(name).voices()
     width = max((len(v.id) for v in found), default=2)
     click.echo(f"{'ID':<{width}}  {'NAME':<28} {'LANGUAGE':<12} GENDER")
@@ -359,7 +450,10 @@ def serve(out_dir: Path, host: str, port: int, verbose: bool) -> None:
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @reports_errors
 def clean(out_dir: Path, yes: bool) -> None:
-    """Remove the build output and the render cache.
+    """Remove what rtr-audio built in the output folder, and its cache; nothing else.
+
+    A folder rtr-audio did not make is refused. Files it did not publish (your own notes, a
+    `.keep`) stay and are listed. Asks first on a terminal; elsewhere it needs --yes.
 
     Episode files the last feed named stay for show.yml's keep_previous (default 7 days), so
     apps that fetched that feed can still download them; a later build removes them.
@@ -368,23 +462,35 @@ def clean(out_dir: Path, yes: bool) -> None:
     Example:
       rtr-audio clean -y
     """
-    if not out_dir.exists():
-        click.echo(f"Nothing to clean: {out_dir} does not exist")
+    from rtr_audio.clean import refusal  # lazy: see the module's docstring
+
+    stop_on_termination()
+    if not out_dir.exists() and not out_dir.is_symlink():
+        click.echo(printable(f"Nothing to clean: {out_dir} does not exist"))
         return
-    if not yes and sys.stdin.isatty():
-        click.confirm(f"Remove everything built in {out_dir} (and its cache)?", abort=True)
+    problem = refusal(out_dir)
+    if problem:
+        raise RtrError(problem)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise RtrError(f"not on a terminal, so not asking: add --yes to remove what "
+                           f"rtr-audio built in {out_dir}")
+        click.confirm(f"Remove what rtr-audio built in {out_dir} (and its cache)?", abort=True)
     from rtr_audio.build.retention import clean as clean_output  # lazy: see the docstring
     from rtr_audio.lock import build_lock  # lazy: same
     from rtr_audio.settings import SHOW  # lazy: same
 
     # Under the build lock: a build writing to the folder finishes first.
-    with build_lock(out_dir, lambda message: click.echo(message, err=True)) as lock_file:
-        done = clean_output(out_dir, clock.now(), SHOW.defaults()["keep_previous"], lock_file)
-    click.echo(f"Removed {done.removed} items from {out_dir}")
+    with build_lock(out_dir, lambda message: click.echo(printable(message), err=True)) as held:
+        done = clean_output(out_dir, clock.now(), SHOW.defaults()["keep_previous"], held)
+    click.echo(printable(f"Removed {done.removed} items from {out_dir}"))
     if done.kept and done.until:
         click.echo(f"Kept the files of {done.kept} episode version(s) until "
                    f"{clock.shown(done.until)} (keep_previous): apps holding the last feed can "
                    "still fetch them; the first build after that removes them")
+    if done.theirs:
+        shown = ", ".join(done.theirs[:5]) + (" …" if len(done.theirs) > 5 else "")
+        click.echo(printable(f"Kept {len(done.theirs)} files rtr-audio did not make: {shown}"))
 
 
 @main.command()
@@ -410,8 +516,8 @@ def publish(dest: str | None, out_dir: Path, scripts_dir: Path, dry_run: bool,
       rtr-audio publish s3:my-bucket/podcast
       rtr-audio publish myhost:/var/www/podcast --out audio_out
     """
-    from rtr_audio.publish import PublishOptions, publish_options
-    from rtr_audio.publish import publish as run_publish
+    from rtr_audio.publish import PublishOptions, publish_options  # lazy: see docstring
+    from rtr_audio.publish import publish as run_publish  # lazy: same
 
     options: PublishOptions = publish_options(dest, out_dir, scripts_dir, dry_run)
     summary = run_publish(options, click.echo, lambda line: click.echo(line, err=True))

@@ -18,7 +18,7 @@ from PIL import Image, ImageCms, ImageOps
 
 from rtr_audio.errors import RtrError
 from rtr_audio.files import atomic_write
-from rtr_audio.layout import Layout
+from rtr_audio.layout import COVER, Layout
 from rtr_audio.painting import AUTHOR_FONTS, SIZE, TITLE_FONTS, font_source, generate_cover
 from rtr_audio.processes import sigint_ignored
 from rtr_audio.settings import ShowSettings
@@ -78,17 +78,33 @@ def write_cover(show: ShowSettings, dest: Path) -> Image.Image:
 # --- in a build: drawn alongside rendering ----------------------------------------------------
 
 
-def is_current(out: Path, key: str, drawn: str | None) -> bool:
+def is_current(out: Path, key: str, drawn: str | None, published_intact: bool) -> bool:
     """Whether the cover of ``out`` is the one whose ``cover_key`` is ``key``, given the key of
-    the cover last drawn there (``drawn``, from the build state)."""
+    the cover last drawn there (``drawn``, from the build state) and whether the published
+    cover is as published (``published_intact``, from the record): a damaged cover.jpg is
+    drawn again, as is a damaged ID3 copy (never embedded into every episode)."""
     paths = Layout(out)
-    return drawn == key and paths.cover.is_file() and paths.cover_id3.is_file()
+    there = published_intact or paths.staged(COVER).is_file()
+    return drawn == key and there and _id3_cover(out) is not None
+
+
+def _id3_cover(out: Path) -> bytes | None:
+    """The cached ID3 cover, if it is a whole JPEG of the right size (a truncated one is not)."""
+    try:
+        data = Layout(out).cover_id3.read_bytes()
+        with Image.open(io.BytesIO(data)) as img:
+            img.load()
+            whole = img.format == "JPEG" and img.size == (ID3_COVER_PX, ID3_COVER_PX)
+    except (OSError, ValueError, SyntaxError):
+        return None
+    return data if whole else None
 
 
 def publish_cover(show: ShowSettings, out: Path) -> bytes:
-    """cover.jpg, and the smaller JPEG embedded in every episode (returned)."""
+    """cover.jpg, staged for the publishing step (``Layout.staged``), and the smaller JPEG
+    embedded in every episode (returned). Nothing published changes here."""
     paths = Layout(out)
-    img = write_cover(show, paths.cover)
+    img = write_cover(show, paths.staged(COVER))
     small = img.resize((ID3_COVER_PX, ID3_COVER_PX), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
     small.save(buffer, "JPEG", quality=85)
@@ -105,13 +121,15 @@ class CoverJob:
     costs no process at all.
     """
 
-    def __init__(self, show: ShowSettings, out: Path, drawn: str | None):
-        """``drawn``: the ``cover_key`` of the cover last drawn in ``out`` (None: none)."""
+    def __init__(self, show: ShowSettings, out: Path, drawn: str | None,
+                 published_intact: bool = False):
+        """``drawn``: the ``cover_key`` of the cover last drawn in ``out`` (None: none);
+        ``published_intact``: whether the published cover.jpg is as it was published."""
         self.data: bytes | None = None
         self.process: multiprocessing.process.BaseProcess | None = None
         self.key = cover_key(show)
-        if is_current(out, self.key, drawn):
-            self.data = Layout(out).cover_id3.read_bytes()
+        if is_current(out, self.key, drawn, published_intact):
+            self.data = _id3_cover(out)
             return
         context = multiprocessing.get_context("spawn")
         self.conn, child = context.Pipe(duplex=False)

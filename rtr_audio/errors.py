@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import reprlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,23 @@ def shown(value: object) -> str:
     text = _SHORT.repr(value)
     return text if len(text) <= SHOWN_CHARS + 8 else text[:SHOWN_CHARS] + "…"
 
+# C0 and C1 controls (ESC, CR, newline, BEL…), DEL, and the bidirectional overrides that can make
+# a file name read backwards: none of them reaches the terminal raw from a name or a value.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
+                          "\u2066-\u2069\ufeff]")
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character shown as an escape (``\\x1b``, ``\\n``), so a
+    file name holding terminal escape codes or a newline stays one harmless line."""
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char) or (
+        f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -37,7 +55,7 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else f"{self.path}"
-        return f"{where}: {self.message}"
+        return printable(f"{where}: {self.message}")
 
 
 class RtrError(Exception):

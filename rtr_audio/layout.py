@@ -22,6 +22,11 @@ The build's own (``.cache/``, never served)::
     .cache/build.lock             one build at a time (see ``lock``)
     .cache/cover-id3.jpg          the small cover embedded in every MP3
     .cache/preview/<slug>.wav     ``preview``'s output
+    .cache/published.json         what builds published here, with sizes and SHA-256 (see
+                                  ``published``): only those files are ever removed
+    .cache/publish/…              the next publication, staged: episode files, cover, page and
+                                  feed are written here and renamed into place together in the
+                                  publishing step, after everything else succeeded
 
 Nothing heavy is imported here: the up-to-date check uses it.
 """
@@ -132,6 +137,18 @@ class Layout:
     @property
     def cover_id3(self) -> Path:
         return self.cache / "cover-id3.jpg"
+
+    @property
+    def record(self) -> Path:
+        return self.cache / "published.json"
+
+    @property
+    def staging(self) -> Path:
+        return self.cache / "publish"
+
+    def staged(self, name: str) -> Path:
+        """Where the published file ``name`` is written before the publishing step."""
+        return self.staging / name
 
     def preview(self, slug: str) -> Path:
         return self.cache / "preview" / f"{slug}.wav"

@@ -120,7 +120,13 @@ def encode(timeline: Timeline, store: ClipStore, target_lufs: float, dest: Path,
             runs = segments.encode_runs(timeline, store, segs, list(range(len(segs))), gain,
                                         encoder, seg_store)
             segments.write_episode((runs[i] for i in range(len(segs))), samples, kbps, dest)
-    except segments.EncodeFailed as exc:
+    except segments.NoOutput as exc:
+        dest.unlink(missing_ok=True)
+        # A broken or stub ffmpeg on the PATH: it exited without an error but wrote nothing.
+        raise EncodeError(f"{encoder.ffmpeg} exited without an error but wrote no MP3 for "
+                          f"{dest.name}; check that it is a working ffmpeg with libmp3lame"
+                          ) from exc
+    except (segments.EncodeFailed, mp3frames.FrameError) as exc:
         dest.unlink(missing_ok=True)
         raise EncodeError(f"ffmpeg could not encode {dest.name}: {exc}") from exc
     except BaseException:

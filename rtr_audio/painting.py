@@ -31,6 +31,8 @@ SKY: tuple[tuple[float, tuple[int, int, int]], ...] = (
     (1.00, (236, 214, 184)),
 )
 MAX_TITLE_PX, MIN_TITLE_PX = 340, 120
+# Five lines of 120 px serif across 78 % of the cover hold about 200 characters.
+MAX_TITLE_CHARS = 200
 INK = (250, 246, 238)  # title colour: warm white, clearly legible on the dusk blues
 SOFT_INK = (222, 226, 236)
 
@@ -56,8 +58,20 @@ def generate_cover(show: ShowSettings) -> Image.Image:
     img = _gradient()
     img = _glow(img, centre=(SIZE * 0.5, SIZE * 0.735), radius=SIZE * 0.095)
     img = _horizon(img)
-    _draw_text(img, show.title, show.author)
+    _draw_text(img, _shortened(show.title, MAX_TITLE_CHARS), _shortened(show.author, 200))
     return img
+
+
+def _shortened(text: str, limit: int) -> str:
+    """At most ``limit`` characters, cut at a space with an ellipsis: more never fits on the
+    cover, and fitting (wrap, balance, try each size) grows with the length of the text."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    if " " in cut[limit // 2:]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:–—-") + "…"
 
 
 def _gradient() -> Image.Image:

@@ -144,8 +144,8 @@ def plan_episode(
 
 def _chapter_at_start(items: list[Item], title: str) -> list[Item]:
     """Chapters must cover the whole episode: narration before the first heading gets one too."""
-    first_sound = next(i for i, item in enumerate(items)
-                       if isinstance(item, SpeechItem | BellItem))
+    first_sound = next((i for i, item in enumerate(items)
+                        if isinstance(item, SpeechItem | BellItem)), len(items))
     first_chapter = next((i for i, item in enumerate(items) if isinstance(item, ChapterItem)),
                          None)
     if first_chapter is None or first_chapter < first_sound:

@@ -16,6 +16,8 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from rtr_audio.errors import printable
+
 
 class RichReporter:
     def __init__(self, progress: Progress, console: Console):
@@ -33,7 +35,7 @@ class RichReporter:
             self.progress.advance(self.task, steps)
 
     def note(self, message: str) -> None:
-        self.console.print(message)
+        self.console.print(printable(message), markup=False, highlight=False)
 
 
 class PlainReporter:
@@ -49,7 +51,7 @@ class PlainReporter:
         pass
 
     def note(self, message: str) -> None:
-        print(message, file=sys.stderr)
+        print(printable(message), file=sys.stderr)
 
 
 @contextlib.contextmanager

@@ -11,13 +11,14 @@ from pathlib import Path
 
 from rtr_audio.cache import digest
 from rtr_audio.engines import (
-    ENGINES,
     Engine,
     EngineUnavailable,
     UnknownVoice,
+    is_registered,
     load_engine,
+    unknown_engine_message,
 )
-from rtr_audio.errors import InputError, Problem
+from rtr_audio.errors import InputError, Problem, RtrError
 from rtr_audio.script import (
     Script,
     duplicate_problems,
@@ -28,6 +29,7 @@ from rtr_audio.script import (
 from rtr_audio.settings import ShowSettings, load_settings
 from rtr_audio.speech import Lexicon
 from rtr_audio.tasks import Voice
+from rtr_audio.urls import web_url_problem
 
 
 @dataclass(frozen=True)
@@ -39,13 +41,23 @@ class Project:
 
 
 def load_project(scripts_dir: Path, **overrides: object) -> Project:
-    """Load and validate everything; raises InputError listing every problem."""
+    """Load and validate everything; raises InputError listing every problem.
+
+    ``overrides``: settings given on the command line (``base_url``), validated as show.yml's
+    own; a bad one raises RtrError naming the option.
+    """
+    url = overrides.get("base_url")
+    if url is not None and (message := web_url_problem(url, "--base-url", base=True)):
+        raise RtrError(message)
     if not scripts_dir.is_dir():
         raise InputError([Problem(scripts_dir, None, "scripts folder not found")])
     settings, problems = load_settings(scripts_dir / "show.yml")
     if settings is not None:
         settings = settings.with_overrides(**overrides)
-    lexicon, lexicon_problems = Lexicon.load(scripts_dir / "lexicon.yml")
+    lexicon_path = scripts_dir / "lexicon.yml"
+    if lexicon_path.is_symlink() and not lexicon_path.exists():  # not "no lexicon" in silence
+        problems.append(Problem(lexicon_path, None, "is a link to a file that does not exist"))
+    lexicon, lexicon_problems = Lexicon.load(lexicon_path)
     problems += lexicon_problems
     scripts: list[Script] = []
     paths = script_paths(scripts_dir)
@@ -57,11 +69,22 @@ def load_project(scripts_dir: Path, **overrides: object) -> Project:
         if script is not None:
             scripts.append(script)
     problems += duplicate_problems(scripts)
+    problems += _engine_problems(settings, scripts)
     if settings is not None:
         problems += notes_problems(scripts, settings)
     if problems or settings is None:
         raise InputError(problems)
     return Project(scripts_dir, settings, lexicon, tuple(scripts))
+
+
+def _engine_problems(settings: ShowSettings | None, scripts: list[Script]) -> list[Problem]:
+    """Engines named in show.yml or front matter must be registered ones: any other name would
+    be imported as a module, running code that came with the show."""
+    named = [(s.path, s.lines.get("engine"), s.engine) for s in scripts if s.engine]
+    if settings is not None:
+        named.append((settings.path, settings.line_of("engine"), settings.engine))
+    return [Problem(path, line, unknown_engine_message(name))
+            for path, line, name in named if not is_registered(name)]
 
 
 class EngineCatalog:
@@ -127,7 +150,7 @@ def resolve_voices(
                 raise
             if script.engine:
                 problems.append(Problem(script.path, script.lines.get("engine"), str(exc)))
-            elif engine not in ENGINES and ":" not in engine:
+            elif not is_registered(engine):
                 # A misspelt engine name in show.yml is an input problem with a line; an engine
                 # whose library or program is missing stays a one-line error of its own.
                 problems.append(Problem(show.path, show.line_of("engine"), str(exc)))

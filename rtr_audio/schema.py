@@ -18,10 +18,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 from rtr_audio.durations import parse_duration
 from rtr_audio.errors import Problem, shown
+from rtr_audio.urls import web_url_problem
 from rtr_audio.yamlsrc import Located, unknown_key_problems
 
 
@@ -190,14 +190,17 @@ class Choice(Option):
 
 @dataclass(frozen=True, kw_only=True)
 class Url(Option):
-    """An absolute http(s) URL (no ``javascript:`` or ``file:``: they end up as links)."""
+    """An absolute http(s) URL (no ``javascript:`` or ``file:``: they end up as links), by the
+    one rule ``--base-url`` also follows (urls.web_url_problem). ``base``: the address the
+    output is published at (no query or fragment)."""
 
+    base: bool = False
     kind = "http(s) URL"
 
     def convert(self, key: str, value: object, where: Where) -> str:
-        parsed = urlparse(value) if isinstance(value, str) else None
-        if not parsed or parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise Invalid(f"`{key}` must be an http(s) URL, got {shown(value)}")
+        message = web_url_problem(value, f"`{key}`", base=self.base)
+        if message:
+            raise Invalid(message)
         return value  # type: ignore[return-value]
 
 

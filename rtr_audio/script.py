@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from rtr_audio.durations import parse_duration
 from rtr_audio.errors import Problem, cut, shown
-from rtr_audio.files import read_text
+from rtr_audio.files import MAX_SCRIPT_BYTES, read_text
 from rtr_audio.schema import Choice, Custom, Invalid, Schema, Text, Where, Whole
 from rtr_audio.settings import GAP_KEYS, SHOW, Gaps, ShowSettings, gaps_over
 from rtr_audio.yamlsrc import MAX_SETTINGS_CHARS, Located, load_mapping
@@ -29,6 +29,11 @@ _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _ITEM = re.compile(r"^\s{0,3}(?:[-*+•]|\d{1,3}[.)])\s+(.*)$")
 _DIRECTIVE = re.compile(r"\[\s*([A-Za-z]+)\b([^\]\[]*)\](?!\()")
 _ORDER_PREFIX = re.compile(r"^\d+[-_ .]+")
+_WORD_CHARACTER = re.compile(r"[^\W_]")  # a letter or digit: markup alone (`___`) says nothing
+# Nobody follows a number of more digits read aloud; far longer ones (thousands of digits) also
+# exceed what the number reading can convert.
+MAX_DIGITS = 100
+_LONG_NUMBER = re.compile(rf"\d{{{MAX_DIGITS + 1},}}")
 # rtr-audio's own namespace for episode GUIDs. Fixed forever: changing it re-announces every
 # episode as new in every subscriber's app. (= uuid5(NAMESPACE_URL, "https://rtr-audio/episode"))
 EPISODE_GUID_NAMESPACE = uuid.UUID("c60f6d97-0202-57d1-afb3-3cd806417677")
@@ -157,7 +162,7 @@ def parse_script(
     path: Path, show: ShowSettings | None = None
 ) -> tuple[Script | None, list[Problem]]:
     """Parse one script; the Script is returned only when there are no problems."""
-    text, problems = read_text(path)
+    text, problems = read_text(path, limit=MAX_SCRIPT_BYTES)
     if text is None:
         return None, problems
     if not text.strip():
@@ -174,8 +179,10 @@ def parse_script(
     problems += meta_problems
     blocks, body_problems = parse_body(body, path, body_line)
     problems += body_problems
-    if not any(isinstance(p, Speech) for b in blocks for p in b.parts) and not body_problems:
-        problems.append(Problem(path, body_line, "no narration after the front matter"))
+    problems += _long_number_problems(blocks, path)
+    if not any(_has_words(p) for b in blocks for p in b.parts) and not body_problems:
+        problems.append(Problem(path, body_line, "no narration after the front matter (only "
+                                                 "markup or punctuation: nothing to speak)"))
     if problems:
         return None, problems
     return Script(path=path, slug=slug_for(path), blocks=tuple(blocks),
@@ -228,6 +235,21 @@ def _in_range(date: dt.date) -> dt.date:
         raise Invalid(f"`date` {date.isoformat()} is out of range ({FIRST_DATE.isoformat()} to "
                       f"{LAST_DATE.isoformat()})")
     return date
+
+
+def _long_number_problems(blocks: list[Block], path: Path) -> list[Problem]:
+    problems = []
+    for block in blocks:
+        for part in block.parts:
+            found = _LONG_NUMBER.search(part.text) if isinstance(part, Speech) else None
+            if found:
+                problems.append(Problem(path, part.line, f"a number of {len(found.group())} "
+                                        f"digits; at most {MAX_DIGITS} can be read aloud"))
+    return problems
+
+
+def _has_words(part: object) -> bool:
+    return isinstance(part, Speech) and bool(_WORD_CHARACTER.search(part.text))
 
 
 def parse_body(body: str, path: Path, first_line: int) -> tuple[list[Block], list[Problem]]:

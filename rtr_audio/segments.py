@@ -210,6 +210,10 @@ class EncodeFailed(RuntimeError):
     """ffmpeg exited with an error; the message is its last line."""
 
 
+class NoOutput(EncodeFailed):
+    """ffmpeg exited without an error but wrote no frames (a broken or stub ffmpeg)."""
+
+
 def _ffmpeg(timeline: Timeline, store: ClipStore, start: int, end: int, gain_db: float,
             encoder: Encoder) -> bytes:
     """MP3 frames (no Info frame, no tags) of the timeline's samples ``start``..``end``."""
@@ -242,7 +246,10 @@ def _ffmpeg(timeline: Timeline, store: ClipStore, start: int, end: int, gain_db:
             lines = errors.strip().splitlines()
             raise EncodeFailed(lines[-1] if lines else "unknown error")
         out.seek(0)
-        return out.read()
+        data = out.read()
+    if not data:
+        raise NoOutput("no MP3 frames")
+    return data
 
 
 def write_episode(runs: Iterator[mp3frames.Run], samples: int, kbps: int, dest: Path) -> int:

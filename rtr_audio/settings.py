@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -32,6 +33,7 @@ from rtr_audio.schema import (
     Whole,
     did_you_mean,
 )
+from rtr_audio.urls import normalise_base_url
 from rtr_audio.yamlsrc import MAX_SETTINGS_CHARS, load_mapping
 
 # Apple Podcasts categories (https://podcasters.apple.com/support/1691-apple-podcasts-categories).
@@ -78,10 +80,6 @@ BED_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a")
 _REMOTE = re.compile(r"^:?[\w.+@][\w.+@ -]*(,[^:\s]*)?:[^\x00-\x1f]*$")
 GAP_KEYS = {"sentence_gap": "sentence", "paragraph_gap": "paragraph",
             "heading_gap": "heading", "list_gap": "list_item"}
-
-
-def normalise_base_url(url: str) -> str:
-    return url if url.endswith("/") else url + "/"
 
 
 def _owner(key: str, value: object, where: Where) -> tuple[str, str]:
@@ -156,7 +154,7 @@ SHOW = Schema("show.yml", {
     "owner": Custom(check=_owner, default=("", ""), kind_doc="`{name, email}`", default_doc="—",
                     split=lambda o: {"owner_name": o[0], "owner_email": o[1]},
                     help="itunes:owner: who directories contact about the feed."),
-    "base_url": Url(default="http://localhost:8000/",
+    "base_url": Url(base=True, default="http://localhost:8000/",
                     help="Where the show is published; every URL in the feed and page starts "
                          "here (`--base-url` overrides it)."),
     "guid": Uuid(hint=" (leave it out to derive it from base_url)",
@@ -171,7 +169,7 @@ SHOW = Schema("show.yml", {
     "cover": Custom(check=_cover, kind_doc="path to a JPEG/PNG", default_doc="generated",
                     help="Cover image relative to show.yml: square RGB, 1400–3000 px (Apple's "
                          "artwork rules). Absent: a calm cover is painted from the title."),
-    "website": Text(default_doc="the show page at `base_url`",
+    "website": Url(default_doc="the show page at `base_url`",
                     help="The show's own web page: the feed's channel `<link>` and the page "
                          "footer."),
     "copyright": Text(help="Copyright line for the feed."),
@@ -283,7 +281,7 @@ class ShowSettings:
 
 def load_settings(path: Path) -> tuple[ShowSettings | None, list[Problem]]:
     """Read and validate show.yml; returns settings only when there are no problems."""
-    if not path.is_file():
+    if not os.path.lexists(path):  # anything else (a FIFO, a link) read_text names precisely
         return None, [Problem(path, None, "not found: every show needs a show.yml with at least "
                                           "`title`, `description` and `author` (see README)")]
     text, problems = read_text(path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import subprocess
 import sys
@@ -11,6 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+# `--engine tests.fake_engine:FakeEngine` (a `module:Class` engine) is accepted only with this
+# set; every rtr-audio the tests start inherits it. Input files can never name such an engine.
+os.environ["RTR_AUDIO_TEST_ENGINES"] = "1"
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).parent.parent

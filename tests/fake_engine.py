@@ -32,13 +32,6 @@ RATE = 22050
 SECONDS_PER_WORD = 0.2
 
 
-def marked(word: str) -> str:
-    """The fault marker ``word`` as a test writes it in a script: "QQ" first, which no word list
-    has, so speech normalisation spells it out letter by letter (which ``_has`` matches) rather
-    than reading a dictionary word in capitals as emphasis ("CRASH" -> "crash")."""
-    return "QQ" + word
-
-
 def _has(word: str, text: str) -> bool:
     """``word`` as a word in any case, or spelled out letter by letter. The normaliser says
     capitals used for emphasis as lower-case words ("CRASH" → "crash"), so the engine may see

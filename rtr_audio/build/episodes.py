@@ -60,15 +60,19 @@ def show_notes(project: Project, plan: EpisodePlan) -> str:
 
 def reuse(out: Path, state: BuildState, plan: EpisodePlan, key: str, timeline: Timeline,
           published: dt.datetime, project: Project) -> BuiltEpisode | None:
-    """The already published episode, when its key matches and every file is intact."""
+    """The episode already encoded, when its key matches and every file is intact: published
+    (as the record says: a damaged MP3 of the same size is encoded again) or staged by a build
+    that stopped before publishing."""
     files, paths = episode_files(plan.script.slug, key), Layout(out)
-    try:
-        size = paths.published(files.audio).stat().st_size
-    except OSError:
+    size = state.episode(plan.script.slug, key)
+    if size is None:
         return None
-    if state.episode(plan.script.slug, key) != size:
+    staged = [paths.staged(name) for name in files.all()]
+    if all(path.is_file() for path in staged) and staged[0].stat().st_size == size:
+        return _built(project, plan, timeline, files, size, published)
+    if not all(state.record.present(name) for name in files.all()):
         return None
-    if not all(paths.published(name).is_file() for name in (files.vtt, files.srt, files.chapters)):
+    if paths.published(files.audio).stat().st_size != size:
         return None
     return _built(project, plan, timeline, files, size, published)
 
@@ -81,8 +85,10 @@ def master_job(project: Project, plan: EpisodePlan, store: ClipStore, out: Path,
     the episode's gain computed afresh."""
 
     def job() -> BuiltEpisode:
+        # Staged: the publishing step renames the files into place, so nothing published
+        # changes before everything else has succeeded.
         files, paths = episode_files(plan.script.slug, key), Layout(out)
-        final = paths.published(files.audio)
+        final = paths.staged(files.audio)
         final.parent.mkdir(parents=True, exist_ok=True)
         scratch = final.with_name(f".{final.name}.tmp")
         try:
@@ -92,7 +98,7 @@ def master_job(project: Project, plan: EpisodePlan, store: ClipStore, out: Path,
             _tag(project, plan, timeline, scratch, cover_jpeg)
             os.replace(scratch, final)
         except BaseException:
-            scratch.unlink(missing_ok=True)  # no half-encoded leftovers in the published folder
+            scratch.unlink(missing_ok=True)  # no half-encoded leftovers
             raise
         _write_sidecars(paths, files, plan, timeline)
         SegmentStore(paths.segments).record(plan.script.slug, list(mastered.segment_keys))
@@ -115,7 +121,7 @@ def _tag(project: Project, plan: EpisodePlan, timeline: Timeline, mp3: Path,
 
 def _write_sidecars(paths: Layout, files: EpisodeFiles, plan: EpisodePlan,
                     timeline: Timeline) -> None:
-    atomic_write(paths.published(files.vtt), transcript.to_vtt(timeline.cues).encode())
-    atomic_write(paths.published(files.srt), transcript.to_srt(timeline.cues).encode())
+    atomic_write(paths.staged(files.vtt), transcript.to_vtt(timeline.cues).encode())
+    atomic_write(paths.staged(files.srt), transcript.to_srt(timeline.cues).encode())
     chapters = transcript.chapters_json(timeline.chapters, timeline.duration, plan.script.title)
-    atomic_write(paths.published(files.chapters), chapters.encode())
+    atomic_write(paths.staged(files.chapters), chapters.encode())

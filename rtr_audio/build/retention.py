@@ -17,11 +17,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rtr_audio.build.state import BuildState
-from rtr_audio.layout import Layout
+from rtr_audio.layout import CACHE, COVER, EPISODES, FEED, PAGE, Layout
 
 
 def retire(paths: Layout, named: set[str], state: BuildState, now: dt.datetime,
@@ -43,6 +43,8 @@ def retire(paths: Layout, named: set[str], state: BuildState, now: dt.datetime,
         name = paths.episode_name(path)
         if name is None or name in named or not path.is_file():
             continue
+        if not _published_here(name, state):
+            continue  # named like ours, but no feed of ours ever named it: the writer's
         until = (state.dropped(name, now) or now) + keep
         if until <= now:
             path.unlink(missing_ok=True)
@@ -56,11 +58,13 @@ def retire(paths: Layout, named: set[str], state: BuildState, now: dt.datetime,
 @dataclass(frozen=True)
 class Cleaned:
     """What ``clean`` did: ``removed`` entries of the output folder; ``kept`` episodes (MP3s,
-    with their sidecars) that apps may still fetch, the last of them until ``until``."""
+    with their sidecars) that apps may still fetch, the last of them until ``until``;
+    ``theirs``: files rtr-audio did not make, left as they were (relative paths)."""
 
     removed: int
     kept: int
     until: dt.datetime | None
+    theirs: list[str] = field(default_factory=list)
 
 
 def clean(out: Path, now: dt.datetime, default_keep: dt.timedelta, lock_file: Path) -> Cleaned:
@@ -80,21 +84,56 @@ def clean(out: Path, now: dt.datetime, default_keep: dt.timedelta, lock_file: Pa
     spared = {*kept, paths.state, paths.episodes, paths.cache} if kept else set()
     removed = 0
     for child in sorted(out.iterdir()):
-        if child.name == ".keep" or child in spared:
-            continue  # .keep: the folder itself is part of the repository
+        if child in spared or not _ours(paths, child):
+            continue  # .keep (the folder is part of the repository), the writer's own files
+        if child == paths.episodes and not child.is_symlink():
+            removed += _remove_our_episode_files(paths, lock_file)
+            continue
         _remove(child, lock_file)
         removed += 1
     if kept:  # only what the kept files need: when they were dropped, and the dates
         for folder in (paths.episodes, paths.cache):
             for child in sorted(folder.iterdir()):
-                if child not in spared and child != lock_file:
+                writers = folder == paths.episodes and paths.episode_name(child) is None
+                if child not in spared and child != lock_file and not writers:
                     _remove(child, lock_file)
         state.episodes, state.feed_built, state.cover = {}, None, None
         state.save()
         with contextlib.suppress(OSError):  # Windows: a locked file stays until released
             lock_file.unlink()
     episodes = sum(path.suffix == ".mp3" for path in kept)
-    return Cleaned(removed, episodes, max(kept.values(), default=None))
+    theirs = sorted(str(p.relative_to(out)) for p in out.rglob("*")
+                    if not p.is_dir() and paths.cache not in p.parents and p not in kept)
+    return Cleaned(removed, episodes, max(kept.values(), default=None), theirs)
+
+
+def _published_here(name: str, state: BuildState) -> bool:
+    """Whether a feed of ours named ``name`` (by the build state or the published record);
+    in a folder with neither (an earlier version's output), our naming is taken as ours."""
+    if name in state.files or name in state.record.files:
+        return True
+    return not state.files and not state.record.found
+
+
+def _ours(paths: Layout, child: Path) -> bool:
+    """Whether ``child`` (an entry of the output folder) is rtr-audio's: its cache, feed, page,
+    cover or episodes folder. Anything else there is the writer's and stays."""
+    return child.name in (CACHE, FEED, PAGE, COVER, EPISODES) and (
+        child.name != CACHE or not child.is_symlink())
+
+
+def _remove_our_episode_files(paths: Layout, lock_file: Path) -> int:
+    """Our episode files (and half-written ones) from episodes/; the folder goes if empty."""
+    removed = 0
+    for path in sorted(paths.episodes.iterdir()):
+        half_written = path.name.startswith(".") and path.name.endswith(".tmp")
+        if path.is_file() and (half_written or paths.episode_name(path) is not None):
+            _remove(path, lock_file)
+            removed += 1
+    with contextlib.suppress(OSError):  # something not ours is in it: it stays
+        paths.episodes.rmdir()
+        removed += 1
+    return removed
 
 
 def _remove(path: Path, keep: Path) -> None:

@@ -17,7 +17,7 @@ from rtr_audio.build.episodes import episode_key, master_job, reuse
 from rtr_audio.build.options import BuildOptions, Reporter
 from rtr_audio.build.state import BuildState
 from rtr_audio.cache import ClipStore
-from rtr_audio.layout import Layout
+from rtr_audio.layout import COVER, Layout
 from rtr_audio.model import BuiltEpisode
 from rtr_audio.plan import EpisodePlan
 from rtr_audio.project import Project
@@ -37,7 +37,8 @@ def render_and_encode(project: Project, plans: list[EpisodePlan], options: Build
     nothing of theirs is in the published folder until then."""
     out = options.out_dir
     store = ClipStore(Layout(out).clips)
-    cover = cover_stage.CoverJob(project.settings, out, state.cover)
+    cover = cover_stage.CoverJob(project.settings, out, state.cover,
+                                 state.record.present(COVER))
     due = [plan for plan in plans if release.is_due(plan.script)]
     try:
         tasks, missing = clips_to_render(plans, store, options)

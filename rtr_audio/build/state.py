@@ -29,6 +29,7 @@ from typing import Any
 from rtr_audio import clock
 from rtr_audio.files import atomic_write
 from rtr_audio.layout import LEGACY_STATE, Layout
+from rtr_audio.published import PublishedRecord
 from rtr_audio.release import Release
 from rtr_audio.script import Script
 
@@ -51,16 +52,25 @@ class BuildState:
             data = _read_legacy(paths)
         elif not ok:
             data = {}
-        self.episodes: dict[str, dict[str, Any]] = _mapping(data.get("episodes"))
-        self.dates: dict[str, str] = _mapping(data.get("dates"))
-        self.feed_built: str | None = data.get("feed_built")
-        self.cover: str | None = data.get("cover")
+        # A damaged record is a missing one, entry by entry: whatever does not have the right
+        # shape is left out (and rebuilt), never an internal error on every build.
+        self.episodes: dict[str, dict[str, Any]] = {
+            slug: entry for slug, entry in _mapping(data.get("episodes")).items()
+            if isinstance(entry, dict) and isinstance(entry.get("key"), str)
+            and isinstance(entry.get("bytes"), int)}
+        self.dates: dict[str, str] = {
+            slug: when for slug, when in _mapping(data.get("dates")).items() if _is_time(when)}
+        self.feed_built: str | None = _text(data.get("feed_built"))
+        self.cover: str | None = _text(data.get("cover"))
         self.files: dict[str, dict[str, Any]] = {
             name: record for name, record in _mapping(data.get("files")).items()
             if isinstance(name, str) and isinstance(record, dict)}
         keep = data.get("keep_previous")
         self.keep_previous: float | None = (float(keep) if isinstance(keep, int | float)
                                             and 0 <= keep < 10**9 else None)
+        # What earlier builds published here (sizes, SHA-256): a published file that no longer
+        # matches its record is published again.
+        self.record = PublishedRecord(paths.out)
 
     def episode(self, slug: str, key: str) -> int | None:
         """The MP3 size (bytes) recorded for ``slug`` if its last encode had ``key``."""
@@ -146,6 +156,20 @@ def _mapping(value: object) -> dict[Any, Any]:
     return dict(value) if isinstance(value, dict) else {}
 
 
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _is_time(value: object) -> bool:
+    """An ISO 8601 date-time with its zone (as ``published`` records them)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        return dt.datetime.fromisoformat(value).tzinfo is not None
+    except ValueError:
+        return False
+
+
 def _read_legacy(paths: Layout) -> dict[str, Any]:
     """The state as earlier versions kept it: episodes/<slug>.json, dates.json, feed-built.txt,
     cover.key (each under .cache/); what cannot be read is left out (and rebuilt)."""
@@ -159,8 +183,8 @@ def _read_legacy(paths: Layout) -> dict[str, Any]:
     for name, key in (("dates.json", "dates"), ("feed-built.txt", "feed_built"),
                       ("cover.key", "cover")):
         try:
-            text = (cache / name).read_text()
-        except OSError:
+            text = (cache / name).read_text(encoding="utf-8")
+        except (OSError, ValueError):  # unreadable or not UTF-8: as if missing
             continue
         try:
             data[key] = json.loads(text) if name.endswith(".json") else text.strip()

@@ -7,6 +7,7 @@ voices). Engines write a WAV file of any sample rate; the render stage converts 
 from __future__ import annotations
 
 import importlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -58,16 +59,31 @@ class EngineUnavailable(RtrError):
     """The engine's library or its system program is not installed."""
 
 
-# name → "module:Class". A dotted "module:Class" is also accepted as an engine name, which
-# lets tests plug in fault-injecting engines without touching this table.
+# name → "module:Class": the only engines a show.yml, a script or ``--engine`` can name.
 ENGINES = {
     "pyttsx3": "rtr_audio.engines.pyttsx3_engine:Pyttsx3Engine",
     "piper": "rtr_audio.engines.piper_engine:PiperEngine",
 }
 
 
+# Set to 1 (tests do, in conftest.py) to accept a "module:Class" engine name on the command
+# line, which plugs in fault-injecting engines. Never from input files: load_project refuses any
+# engine in show.yml or front matter that is not in ENGINES, as importing a module named there
+# would run code that came with the show (``engine: evil:Engine`` beside an evil.py).
+TEST_ENGINES_ENV = "RTR_AUDIO_TEST_ENGINES"
+
+
 def engine_names() -> list[str]:
     return sorted(ENGINES)
+
+
+def is_registered(name: str) -> bool:
+    """Whether ``name`` is a registered engine (the only names input files may use)."""
+    return name in ENGINES
+
+
+def unknown_engine_message(name: str) -> str:
+    return f"unknown engine `{name}` (known engines: {', '.join(engine_names())})"
 
 
 def load_engine(name: str) -> Engine:
@@ -88,13 +104,19 @@ def processes_per_job(name: str) -> int:
 
 
 def engine_class(name: str) -> type:
-    target = ENGINES.get(name, name)
-    if ":" not in target:
-        known = ", ".join(engine_names())
-        raise EngineUnavailable(f"unknown engine `{name}` (known engines: {known})")
+    """The class of a registered engine, or of a ``module:Class`` name when
+    ``$RTR_AUDIO_TEST_ENGINES`` is 1; raises EngineUnavailable otherwise."""
+    target = ENGINES.get(name)
+    if target is None and ":" in name and os.environ.get(TEST_ENGINES_ENV) == "1":
+        target = name
+    if target is None:
+        raise EngineUnavailable(unknown_engine_message(name))
     module_name, class_name = target.split(":", 1)
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
         raise EngineUnavailable(f"engine `{name}` cannot be loaded: {exc}") from exc
-    return getattr(module, class_name)
+    try:
+        return getattr(module, class_name)
+    except AttributeError:
+        raise EngineUnavailable(f"engine `{name}`: {module_name} has no {class_name}") from None

@@ -7,6 +7,7 @@ import ctypes
 import ctypes.util
 import difflib
 import importlib.metadata
+import os
 import platform
 import shutil
 import sys
@@ -40,6 +41,8 @@ class Pyttsx3Engine:
         if self._engine is None:
             if sys.platform.startswith("linux") and not _espeak_library_present():
                 raise EngineUnavailable(ESPEAK_HINT)
+            if sys.platform.startswith("linux"):
+                _require_espeak_data()
             try:
                 # Here, when the engine is first used: pyttsx3 loads espeak-ng, which the fork
                 # server and `check` must not do.
@@ -155,3 +158,30 @@ def _set_now(engine: Any, name: str, value: object) -> None:
 def _espeak_library_present() -> bool:
     return bool(ctypes.util.find_library("espeak-ng") or ctypes.util.find_library("espeak")
                 or shutil.which("espeak-ng"))
+
+
+# Where Debian, Fedora and source builds put espeak-ng's data (phoneme tables, dictionaries).
+ESPEAK_DATA_FOLDERS = ("/usr/lib/x86_64-linux-gnu/espeak-ng-data",
+                       "/usr/lib/aarch64-linux-gnu/espeak-ng-data", "/usr/lib64/espeak-ng-data",
+                       "/usr/lib/espeak-ng-data", "/usr/share/espeak-ng-data",
+                       "/usr/local/share/espeak-ng-data", "/usr/local/lib/espeak-ng-data")
+
+
+def _require_espeak_data() -> None:
+    """Refuse with one line when espeak-ng's data is missing: the library would print its own
+    message and end the whole process from inside ``pyttsx3.init()``.
+
+    ``$ESPEAK_DATA_PATH`` (the folder holding ``espeak-ng-data``) wins, as in espeak-ng itself;
+    without it, any of the usual folders will do (one not listed here is not second-guessed).
+    """
+    configured = os.environ.get("ESPEAK_DATA_PATH")
+    if configured:
+        phontab = Path(configured) / "espeak-ng-data" / "phontab"
+        if not phontab.is_file():
+            raise EngineUnavailable(f"espeak-ng's data is missing: {phontab} not found "
+                                    "(check $ESPEAK_DATA_PATH, or reinstall espeak-ng-data)")
+        return
+    known = [Path(folder) for folder in ESPEAK_DATA_FOLDERS if Path(folder).is_dir()]
+    if known and not any((folder / "phontab").is_file() for folder in known):
+        raise EngineUnavailable(f"espeak-ng's data is missing: {known[0] / 'phontab'} not "
+                                "found (reinstall espeak-ng-data)")
