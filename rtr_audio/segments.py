@@ -21,6 +21,11 @@ How the frames stay valid where segments from different encodes meet:
 - Where a join still cannot be made, the whole episode is encoded in one run, which always
   joins.
 
+A bed under the voice (mixed before segmenting) must keep a segment's samples a function of
+the segment's own content, or every edit that moves later audio re-encodes all of it: its loop
+phase taken from the position relative to the segment's boundary (not the episode's start),
+its ducking from the voice within the segment's window, and its parameters in the key.
+
 The cache: ``.cache/segments/<key[:2]>/<key>.seg``, keyed by everything that decides the
 frames (the samples of the encoded window as clip keys and offsets, the gain, the encoder's
 settings), so a key that matches is safe to reuse.
