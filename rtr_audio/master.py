@@ -109,8 +109,9 @@ def encode(timeline: Timeline, store: ClipStore, target_lufs: float, dest: Path,
     samples = timeline.total * OUTPUT_RATE // pcm.RATE
     kbps = int(BITRATE.rstrip("k"))
     try:
-        runs = {i: seg_store.load(s.key) if reuse else None for i, s in enumerate(segs)}
-        missing = [i for i, run in runs.items() if run is None]
+        found = {i: seg_store.load(s.key) if reuse else None for i, s in enumerate(segs)}
+        runs = {i: run for i, run in found.items() if run is not None}
+        missing = [i for i in found if i not in runs]
         runs.update(segments.encode_runs(timeline, store, segs, missing, gain, encoder,
                                          seg_store))
         try:
