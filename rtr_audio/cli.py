@@ -393,15 +393,24 @@ def spoken(script: Path | None, text: str | None, text_file: Path | None, langua
 @main.command()
 @ENGINE_OPTION
 @SCRIPTS_OPTION
+@click.option("--sample", "sample_text", default=None, metavar="TEXT",
+              help="Speak TEXT in each voice and print the files (WAV).")
+@click.option("--language", default=None, metavar="CODE",
+              help="With --sample: only voices of this language (default: the show's, e.g. "
+                   "en; `all` for every voice).")
+@click.option("--play", is_flag=True, help="With --sample: play each sample in turn.")
+@OUT_OPTION
 @VERBOSE_OPTION
 @reports_errors
-def voices(engine: str | None, scripts_dir: Path, verbose: bool) -> None:
-    """List the voices of the speech engine.
+def voices(engine: str | None, scripts_dir: Path, sample_text: str | None,
+           language: str | None, play: bool, out_dir: Path, verbose: bool) -> None:
+    """List the voices of the speech engine, or hear a sample of each.
 
     \b
     Example:
       rtr-audio voices
       rtr-audio voices --engine piper
+      rtr-audio voices --sample "Take a slow breath, if that feels right." --play
     """
     from rtr_audio.engines import (  # lazy: see the module's docstring
         EngineUnavailable,
@@ -415,6 +424,11 @@ def voices(engine: str | None, scripts_dir: Path, verbose: bool) -> None:
     name = engine or (settings.engine if settings else "pyttsx3")
     if not engine and not is_registered(name):  # never import what a show.yml names
         raise EngineUnavailable(unknown_engine_message(name))
+    if sample_text is not None:
+        _voice_samples(name, sample_text, language, play, out_dir, settings)
+        return
+    if play:
+        raise click.UsageError("--play plays the samples of --sample TEXT")
     found = load_engine(name).voices()
     width = max((len(v.id) for v in found), default=2)
     click.echo(f"{'ID':<{width}}  {'NAME':<28} {'LANGUAGE':<12} GENDER")
@@ -423,6 +437,23 @@ def voices(engine: str | None, scripts_dir: Path, verbose: bool) -> None:
                    f"{voice.gender}")
     click.echo(f"\n{len(found)} voices for {name}. Choose one with `voice: <ID>` in "
                "scripts/show.yml or in a script's front matter.")
+
+
+def _voice_samples(engine: str, text: str, language: str | None, play: bool, out_dir: Path,
+                   settings: Any) -> None:
+    from rtr_audio.preview import play as play_file
+    from rtr_audio.samples import matching_voices, render_samples
+
+    if language is None:
+        language = (settings.language if settings else "en").split("-")[0]
+    voices = matching_voices(engine, None if language == "all" else language)
+    rate = settings.rate if settings else 150
+    loudness = settings.loudness if settings else -16.0
+    click.echo(f"Speaking the sample in {len(voices)} {engine} voices…", err=True)
+    for sample in render_samples(text, engine, voices, rate, loudness, out_dir):
+        click.echo(f"{sample.voice.id}\t{sample.path}\t{sample.seconds:.1f}s")
+        if play:
+            play_file(sample.path)
 
 
 @main.command()

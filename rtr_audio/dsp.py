@@ -201,3 +201,22 @@ def bell(target_lufs: float, seconds: float = 4.0) -> np.ndarray:
     # A bell sits below the voice: quieter than speech so it never startles.
     loudness = integrated_loudness(frame_energies(tone))
     return limit((tone * db_to_gain(target_lufs - 8 - loudness)).astype(np.float32))
+
+
+SOFT_GAIN_DB = 4.0  # [soft] speech sits this many LU under the show's loudness
+SOFT_CUTOFF_HZ = 2500.0  # above this [soft] speech loses about 6 dB: a darker, gentler tone
+
+
+def soften(x: np.ndarray) -> np.ndarray:
+    """``[soft]``'s tone change: half the signal low-passed at SOFT_CUTOFF_HZ, half as it is.
+
+    A gentle high-shelf of about -6 dB (a Hann-windowed sinc of 63 taps, linear phase) takes
+    the edge off sibilants and the synthetic buzz, as a voice does when it speaks softly. The
+    lower level is set by the leveller (``SOFT_GAIN_DB``), so every engine gets the same.
+    """
+    if len(x) == 0:
+        return x
+    taps = np.arange(63) - 31
+    kernel = np.sinc(2 * SOFT_CUTOFF_HZ / RATE * taps) * np.hanning(63)
+    low = np.convolve(x, kernel / kernel.sum(), mode="same")
+    return (0.5 * x + 0.5 * low).astype(np.float32)

@@ -22,6 +22,7 @@ The build's own (``.cache/``, never served)::
     .cache/build.lock             one build at a time (see ``lock``)
     .cache/cover-id3.jpg          the small cover embedded in every MP3
     .cache/preview/<slug>.wav     ``preview``'s output
+    .cache/samples/<engine>/<voice>.wav  ``voices --sample``'s output
     .cache/published.json         what builds published here, with sizes and SHA-256 (see
                                   ``published``): only those files are ever removed
     .cache/publish/…              the next publication, staged: episode files, cover, page and
@@ -152,3 +153,7 @@ class Layout:
 
     def preview(self, slug: str) -> Path:
         return self.cache / "preview" / f"{slug}.wav"
+
+    @property
+    def samples(self) -> Path:
+        return self.cache / "samples"

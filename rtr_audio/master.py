@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import math
 import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rtr_audio import pcm
-from rtr_audio.assemble import Timeline, episode_loudness
+from rtr_audio.assemble import Timeline, episode_loudness, stream_pcm
 from rtr_audio.cache import ClipStore
 from rtr_audio.errors import RtrError, ToolMissing
+
+if TYPE_CHECKING:
+    from rtr_audio.bed import Bed
 
 # 64 kbps CBR mono: transparent for a single speaking voice, ~29 MB per hour — kind to phones on
 # mobile data; CBR because VBR seeks inaccurately in Apple's and ExoPlayer-based players.
@@ -90,7 +95,7 @@ def _lame_identity() -> str:
 
 def encode(timeline: Timeline, store: ClipStore, target_lufs: float, dest: Path,
            segment_cache: Path, previous_gain: float | None = None,
-           reuse: bool = True) -> Mastered:
+           reuse: bool = True, bed: Bed | None = None) -> Mastered:
     """Encode the timeline to ``dest`` (an MP3 without tags), reusing cached segments.
 
     Segments (see ``segments``) whose frames are in ``segment_cache`` are reused (unless
@@ -99,10 +104,16 @@ def encode(timeline: Timeline, store: ClipStore, target_lufs: float, dest: Path,
     Info frame (Xing/LAME header) is written here: frame count, byte count, TOC, encoder delay
     and padding for the timeline's exact duration (``timeline.total`` samples at ``pcm.RATE``).
     Raises ``EncodeError`` when ffmpeg fails.
+
+    With a ``bed`` mixed under the voice the episode is encoded whole, in one ffmpeg run
+    (``_encode_with_bed``): the bed's loop phase and its ducker run from the episode's start,
+    so a segment's samples would depend on everything before it (see ``segments``).
     """
     from rtr_audio import mp3frames, segments  # numpy-free, but only an encode needs them
 
     gain, measured = episode_gain(timeline, store, target_lufs, previous_gain)
+    if bed is not None:
+        return _encode_with_bed(timeline, store, gain, measured, dest, bed)
     encoder = segments.Encoder(require_ffmpeg(), BITRATE, LAME_QUALITY, OUTPUT_RATE)
     segs = segments.segments(timeline, gain, encoder_settings())
     seg_store = segments.SegmentStore(segment_cache)
@@ -134,3 +145,46 @@ def encode(timeline: Timeline, store: ClipStore, target_lufs: float, dest: Path,
         dest.unlink(missing_ok=True)
         raise
     return Mastered(dest, gain, measured, len(missing), tuple(s.key for s in segs))
+
+
+def _encode_with_bed(timeline: Timeline, store: ClipStore, gain: float, measured: float,
+                     dest: Path, bed: Bed) -> Mastered:
+    """Encode the timeline to ``dest`` (an MP3 without tags) in one ffmpeg run, with ``bed``
+    mixed under it: the voice is scaled by ``gain`` (dB) and the ducked bed added here, block
+    by block (``bed.mix``), and ffmpeg is given float32, so the bed's quiet tail keeps its
+    resolution. ``bed_level`` is the bed's own level in the finished episode. The Xing/LAME
+    header is ffmpeg's."""
+    from rtr_audio.bed import mix  # numpy: only an episode with a bed needs it here
+
+    placements = ((p.start, p.length, p.key) for p in timeline.placements)
+    source = mix(stream_pcm(timeline, store), gain, bed, placements, timeline.total)
+    command = [
+        require_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y",
+        "-f", "f32le", "-ar", str(pcm.RATE), "-ac", "1",
+        "-i", "pipe:0", "-af", f"aresample={OUTPUT_RATE}",
+        "-ac", "1", "-ar", str(OUTPUT_RATE),
+        "-codec:a", "libmp3lame", "-b:a", BITRATE, "-compression_level", str(LAME_QUALITY),
+        "-write_xing", "1", "-id3v2_version", "0", "-map_metadata", "-1",
+        "-f", "mp3", str(dest),
+    ]
+    with subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        assert process.stdin is not None
+        try:
+            for chunk in source:
+                process.stdin.write(chunk)
+            process.stdin.close()
+        except BrokenPipeError:
+            pass
+        except BaseException:
+            process.kill()
+            raise
+        errors = process.stderr.read().decode(errors="replace") if process.stderr else ""
+        process.wait()
+    if process.returncode != 0:
+        dest.unlink(missing_ok=True)
+        reason = errors.strip().splitlines()[-1] if errors.strip() else "unknown error"
+        raise EncodeError(f"ffmpeg could not encode {dest.name}: {reason}")
+    if not dest.is_file() or dest.stat().st_size == 0:  # a broken or stub ffmpeg on the PATH
+        raise EncodeError(f"{command[0]} exited without an error but wrote no MP3 for "
+                          f"{dest.name}; check that it is a working ffmpeg with libmp3lame")
+    return Mastered(dest, gain, measured)

@@ -10,15 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rtr_audio import pcm, speech
+from rtr_audio.bed import Bed, bed_for
 from rtr_audio.cache import CLIP_FORMAT, digest
-from rtr_audio.script import Bell, Block, Pause, Script, Speech
-from rtr_audio.settings import ShowSettings
+from rtr_audio.script import PLAIN, Bell, Block, Delivery, Pause, Script, Speech
+from rtr_audio.settings import MAX_RATE, MIN_RATE, ShowSettings
 from rtr_audio.tasks import ClipTask, Voice
 
 __all__ = ["ClipTask", "EpisodePlan", "Voice", "plan_episode"]
 
 LEAD_IN = 0.6  # seconds of silence before the first sound, so players don't clip the start
 TAIL = 2.0  # and after the last, so the episode does not end abruptly
+# Between the clips of one sentence that a span cuts in two: about a word boundary's breath.
+WORD_GAP = 0.12
+_SENTENCE_END = ".?!…:;\"'”’)"
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,13 @@ class EpisodePlan:
     loudness: float
     tasks: dict[str, ClipTask] = field(default_factory=dict)
     bell_key: str | None = None
+    bed: Bed | None = None  # mixed under the voice when mastering (None: silence in pauses)
+
+
+def delivery_rate(rate: int, delivery: Delivery) -> int:
+    """Words per minute for speech under ``delivery``'s spans (``[rate N]``, ``[slow]``)."""
+    scaled = round((delivery.rate or rate) * delivery.scale)
+    return max(MIN_RATE, min(MAX_RATE, scaled))
 
 
 def bell_key(loudness: float) -> str:
@@ -94,32 +105,43 @@ class _Planner:
     def pause(self, seconds: float) -> None:
         self.pending_pause = (self.pending_pause or 0.0) + seconds
 
-    def speak(self, text: str, line: int) -> None:
+    def speak(self, text: str, line: int, delivery: Delivery = PLAIN,
+              continued: bool = False) -> None:
+        """Plan the sentences of ``text``; ``continued``: the same sentence goes on in the next
+        part (a span starts or ends inside it), so only a word's gap follows its last words."""
+        voice = self.voice.named(delivery.voice)
+        rate = delivery_rate(voice.rate, delivery)
         caption_source = speech.clean_markup(text)
-        for sentence in speech.split_sentences(caption_source):
+        sentences = speech.split_sentences(caption_source)
+        for index, sentence in enumerate(sentences):
             spoken, used = self.lexicon.apply(sentence)
             spoken = speech.to_spoken(spoken, self.show.language)
             if not spoken.strip():
                 continue
-            key = digest("speech", CLIP_FORMAT, self.voice.engine, self.voice.fingerprint,
-                         self.voice.rate, spoken, self.lexicon.digest(used), pcm.RATE,
-                         self.show.loudness)
+            # Soft is in the key only when used, so clips without spans keep their keys.
+            soft = ("soft",) if delivery.soft else ()
+            key = digest("speech", CLIP_FORMAT, voice.engine, voice.fingerprint, rate, spoken,
+                         self.lexicon.digest(used), pcm.RATE, self.show.loudness, *soft)
             where = f"{self.script.path}:{line}"
             if key not in self.tasks:
-                self.tasks[key] = ClipTask(key, spoken, self.voice.engine, self.voice.voice,
-                                           self.voice.rate, self.show.loudness, where)
+                self.tasks[key] = ClipTask(key, spoken, voice.engine, voice.voice, rate,
+                                           self.show.loudness, where, soft=delivery.soft)
             self.sound(SpeechItem(key, sentence, where))
-            self.gap(self.script.gaps.sentence)
+            ends = sentence.rstrip()[-1:] in _SENTENCE_END
+            if continued and index == len(sentences) - 1 and not ends:
+                self.gap(WORD_GAP)
+            else:
+                self.gap(self.script.gaps.sentence)
 
     def block(self, block: Block) -> None:
         gaps = self.script.gaps
         if block.kind == "heading":
             self.gap(gaps.heading)
             self.pending_chapter = speech.clean_markup(block.text)
-        for part in block.parts:
+        for part, following in zip(block.parts, (*block.parts[1:], None), strict=True):
             if isinstance(part, Speech):
                 text = spoken_heading(part.text) if block.kind == "heading" else part.text
-                self.speak(text, part.line)
+                self.speak(text, part.line, part.delivery, isinstance(following, Speech))
             elif isinstance(part, Pause):
                 self.pause(part.seconds)
             elif isinstance(part, Bell):
@@ -139,7 +161,9 @@ def plan_episode(
     planner.items.append(SilenceItem(ending))
     items = _chapter_at_start(planner.items, script.title)
     return EpisodePlan(script, tuple(items), show.loudness, planner.tasks,
-                       bell_key(show.loudness) if planner.uses_bell else None)
+                       bell_key(show.loudness) if planner.uses_bell else None,
+                       bed_for(show.bed if script.bed is None else script.bed, show.bed_level,
+                               show.bed_duck))
 
 
 def _chapter_at_start(items: list[Item], title: str) -> list[Item]:

@@ -6,7 +6,7 @@ once (the writer fixes them in one go instead of one per build).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rtr_audio.cache import digest
@@ -21,6 +21,7 @@ from rtr_audio.engines import (
 from rtr_audio.errors import InputError, Problem, RtrError
 from rtr_audio.script import (
     Script,
+    Speech,
     duplicate_problems,
     notes_problems,
     parse_script,
@@ -93,6 +94,7 @@ class EngineCatalog:
     def __init__(self) -> None:
         self._engines: dict[str, Engine] = {}
         self._versions: dict[str, str] = {}
+        self.notes: dict[str, str] = {}  # one line per engine replaced by a fallback
 
     def engine(self, name: str) -> Engine:
         if name not in self._engines:
@@ -128,6 +130,46 @@ def voice_for_engine(script: Script, show: ShowSettings, engine: str) -> str | N
     return None
 
 
+def _show_engine(show: ShowSettings, catalog: EngineCatalog) -> str:
+    """The show's engine; its ``fallback_engine`` (with a note) when that engine's library or
+    program is missing and the show allows a fallback."""
+    fallback = getattr(show, "fallback_engine", None)
+    if not fallback or fallback == show.engine:
+        return show.engine
+    try:  # the voice too: an engine may load its library only to find a voice
+        catalog.voice(show.engine, show.voice, show.rate)
+    except UnknownVoice:
+        return show.engine  # reported at its line by resolve_voices
+    except EngineUnavailable as exc:
+        catalog.notes.setdefault(
+            show.engine, f"{exc}; speaking with fallback_engine {fallback} instead")
+        return fallback
+    return show.engine
+
+
+def voice_directives(script: Script) -> dict[str, int]:
+    """Every ``[voice NAME]`` the script speaks in, with the first line spoken in it."""
+    found: dict[str, int] = {}
+    for block in script.blocks:
+        for part in block.parts:
+            if isinstance(part, Speech) and part.delivery.voice:
+                found.setdefault(part.delivery.voice, part.line)
+    return found
+
+
+def _alternate_voices(script: Script, catalog: EngineCatalog, engine: str, rate: int,
+                      problems: list[Problem]) -> tuple[tuple[str, Voice], ...]:
+    """The script's ``[voice NAME]`` voices, checked against ``engine`` (problems at their
+    lines)."""
+    alternates = []
+    for name, line in voice_directives(script).items():
+        try:
+            alternates.append((name, catalog.voice(engine, name, rate)))
+        except UnknownVoice as exc:
+            problems.append(Problem(script.path, line, f"[voice {name}]: {exc}"))
+    return tuple(alternates)
+
+
 def resolve_voices(
     project: Project, catalog: EngineCatalog, engine_override: str | None = None
 ) -> dict[str, Voice]:
@@ -136,10 +178,14 @@ def resolve_voices(
     voices: dict[str, Voice] = {}
     problems: list[Problem] = []
     for script in project.scripts:
-        engine = engine_override or script.engine or show.engine
+        engine = engine_override or script.engine or _show_engine(show, catalog)
         voice = voice_for_engine(script, show, engine)
         try:
             voices[script.slug] = catalog.voice(engine, voice, script.rate or show.rate)
+            alternates = _alternate_voices(script, catalog, engine, script.rate or show.rate,
+                                           problems)
+            if alternates:
+                voices[script.slug] = replace(voices[script.slug], alternates=alternates)
         except UnknownVoice as exc:
             if script.voice:
                 problems.append(Problem(script.path, script.lines.get("voice"), str(exc)))

@@ -19,7 +19,15 @@ from rtr_audio.durations import parse_duration
 from rtr_audio.errors import Problem, cut, shown
 from rtr_audio.files import MAX_SCRIPT_BYTES, read_text
 from rtr_audio.schema import Choice, Custom, Invalid, Schema, Text, Where, Whole
-from rtr_audio.settings import GAP_KEYS, SHOW, Gaps, ShowSettings, gaps_over
+from rtr_audio.settings import (
+    GAP_KEYS,
+    MAX_RATE,
+    MIN_RATE,
+    SHOW,
+    Gaps,
+    ShowSettings,
+    gaps_over,
+)
 from rtr_audio.yamlsrc import MAX_SETTINGS_CHARS, Located, load_mapping
 
 EPISODE_TYPES = ("full", "trailer", "bonus")  # Apple's itunes:episodeType
@@ -27,7 +35,8 @@ DEFAULT_PAUSE = 2.0
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _ITEM = re.compile(r"^\s{0,3}(?:[-*+•]|\d{1,3}[.)])\s+(.*)$")
-_DIRECTIVE = re.compile(r"\[\s*([A-Za-z]+)\b([^\]\[]*)\](?!\()")
+_DIRECTIVE = re.compile(r"\[\s*(/?)\s*([A-Za-z]+)\b([^\]\[]*)\](?!\()")
+SLOW_SCALE = 0.8  # [slow]: the rate times this (every word about 25 % longer)
 _ORDER_PREFIX = re.compile(r"^\d+[-_ .]+")
 _WORD_CHARACTER = re.compile(r"[^\W_]")  # a letter or digit: markup alone (`___`) says nothing
 # Nobody follows a number of more digits read aloud; far longer ones (thousands of digits) also
@@ -44,11 +53,30 @@ FIRST_DATE, LAST_DATE = dt.date(1970, 1, 1), dt.date(9998, 12, 31)
 
 
 @dataclass(frozen=True)
+class Delivery:
+    """How a stretch of speech is delivered, from the spans and ``[voice]`` around it.
+
+    ``rate`` is a ``[rate N]`` in words per minute (None: the script's rate), ``scale``
+    multiplies the rate (``[slow]``: 0.8), ``soft`` is ``[soft]`` and ``voice`` a
+    ``[voice NAME]`` (None: the episode's voice).
+    """
+
+    rate: int | None = None
+    scale: float = 1.0
+    soft: bool = False
+    voice: str | None = None
+
+
+PLAIN = Delivery()
+
+
+@dataclass(frozen=True)
 class Speech:
     """Text to be spoken, as written (markup is cleaned later, in the speech stage)."""
 
     text: str
     line: int
+    delivery: Delivery = PLAIN
 
 
 @dataclass(frozen=True)
@@ -253,19 +281,25 @@ def _has_words(part: object) -> bool:
 
 
 def parse_body(body: str, path: Path, first_line: int) -> tuple[list[Block], list[Problem]]:
-    """Blocks of the Markdown body; ``first_line`` is the file line of the body's first line."""
+    """Blocks of the Markdown body; ``first_line`` is the file line of the body's first line.
+
+    Delivery spans (``[slow]``, ``[rate N]``, ``[soft]``) open and close inside one block; a
+    ``[voice NAME]`` lasts over the following blocks until ``[voice]`` or the next heading.
+    """
     body, problems = _blank_comments(body, path, first_line)
     blocks: list[Block] = []
-    paragraph: list[tuple[int, str]] = []
+    pending: list[tuple[int, str]] = []  # lines of the paragraph or list item being read
+    pending_kind: list[BlockKind] = []
+    state = Markup(path)
 
     def flush() -> None:
-        if paragraph:
-            text = " ".join(t.strip() for _, t in paragraph)
-            parts, part_problems = parse_parts(text, path, paragraph[0][0])
-            problems.extend(part_problems)
+        if pending:
+            kind = pending_kind[0]
+            parts = state.parse_block(pending, problems)
             if parts:
-                blocks.append(Block("paragraph", tuple(parts), paragraph[0][0]))
-            paragraph.clear()
+                blocks.append(Block(kind, tuple(parts), pending[0][0]))
+            pending.clear()
+            pending_kind.clear()
 
     for offset, raw in enumerate(body.split("\n")):
         number = first_line + offset
@@ -275,22 +309,24 @@ def parse_body(body: str, path: Path, first_line: int) -> tuple[list[Block], lis
             continue
         heading = _HEADING.match(line)
         item = _ITEM.match(line)
-        if heading or item:
+        if heading:
             flush()
-            kind: BlockKind = "heading" if heading else "item"
-            text = heading.group(2) if heading else item.group(1)  # type: ignore[union-attr]
-            parts, part_problems = parse_parts(text, path, number)
-            problems.extend(part_problems)
+            state.voice = None  # a heading starts a section in the episode's own voice
+            parts = state.parse_block([(number, heading.group(2))], problems)
             if parts:
-                blocks.append(Block(kind, tuple(parts), number))
-        elif blocks and blocks[-1].kind == "item" and raw[:1].isspace() and not paragraph:
-            # An indented line continues the list item above it.
-            last = blocks.pop()
-            parts, part_problems = parse_parts(f"{last.text} {line.strip()}", path, last.line)
-            problems.extend(part_problems)
-            blocks.append(Block("item", tuple(parts), last.line))
+                blocks.append(Block("heading", tuple(parts), number))
+        elif item:
+            flush()
+            pending.append((number, item.group(1)))
+            pending_kind.append("item")
+        elif pending_kind[:1] == ["item"] and raw[:1].isspace():
+            pending.append((number, line.strip()))  # an indented line continues the item
         else:
-            paragraph.append((number, line))
+            if pending_kind[:1] == ["item"]:
+                flush()
+            if not pending:
+                pending_kind.append("paragraph")
+            pending.append((number, line))
     flush()
     return blocks, problems
 
@@ -318,24 +354,123 @@ def _blank_comments(body: str, path: Path, first_line: int) -> tuple[str, list[P
 
 
 def parse_parts(text: str, path: Path, line: int) -> tuple[list[Part], list[Problem]]:
-    """Split a line of text into speech, ``[pause …]`` and ``[bell]`` parts."""
-    parts: list[Part] = []
+    """Split one line of text into speech, ``[pause …]`` and ``[bell]`` parts (with spans)."""
     problems: list[Problem] = []
-    position = 0
-    for match in _DIRECTIVE.finditer(text):
-        name, argument = match.group(1).lower(), match.group(2).strip()
-        directive = _directive(name, argument, path, line, problems)
-        if directive is _NOT_A_DIRECTIVE:
-            continue
-        _add_speech(parts, text[position:match.start()], line)
-        if directive is not None:
-            parts.append(directive)
-        position = match.end()
-    _add_speech(parts, text[position:], line)
+    parts = Markup(path).parse_block([(line, text)], problems)
     return parts, problems
 
 
+@dataclass
+class _Open:
+    """A delivery span still open: its tag name, argument and line."""
+
+    name: str
+    argument: str
+    line: int
+
+
+@dataclass
+class Markup:
+    """Reads the directives of a script body, keeping the spans and the voice in force."""
+
+    path: Path
+    voice: str | None = None
+    spans: list[_Open] = field(default_factory=list)
+
+    def parse_block(self, lines: list[tuple[int, str]], problems: list[Problem]) -> list[Part]:
+        """The parts of one block, given as (file line, text) pairs; spans must close in it."""
+        parts: list[Part] = []
+        words: list[tuple[str, int]] = []  # speech so far, with its line, under current spans
+
+        def speak() -> None:
+            text = " ".join(t for t, _ in words)
+            if words:
+                _add_speech(parts, text, words[0][1], self.delivery())
+            words.clear()
+
+        for number, text in lines:
+            position = 0
+            for match in _DIRECTIVE.finditer(text):
+                closing, name = bool(match.group(1)), match.group(2).lower()
+                argument = match.group(3).strip()
+                if not closing and name not in _SPAN_NAMES and name != "voice":
+                    directive = _directive(name, argument, self.path, number, problems)
+                    if directive is _NOT_A_DIRECTIVE:
+                        continue
+                    words.append((text[position:match.start()], number))
+                    speak()
+                    if directive is not None:
+                        parts.append(directive)
+                else:
+                    words.append((text[position:match.start()], number))
+                    speak()
+                    self._span(closing, name, argument, number, problems)
+                position = match.end()
+            words.append((text[position:], number))
+        speak()
+        for span in self.spans:
+            problems.append(Problem(self.path, span.line, f"unclosed [{span.name}]: close it "
+                                                          f"with [/{span.name}] in the same "
+                                                          "paragraph"))
+        self.spans.clear()
+        return parts
+
+    def delivery(self) -> Delivery:
+        rate, scale, soft = None, 1.0, False
+        for span in self.spans:  # outermost first: an inner [rate N] replaces an outer pace
+            if span.name == "slow":
+                scale *= SLOW_SCALE
+            elif span.name == "rate" and span.argument:
+                rate, scale = int(span.argument), 1.0
+            elif span.name == "soft":
+                soft = True
+        return Delivery(rate=rate, scale=round(scale, 4), soft=soft, voice=self.voice)
+
+    def _span(self, closing: bool, name: str, argument: str, line: int,
+              problems: list[Problem]) -> None:
+        def bad(message: str) -> None:
+            problems.append(Problem(self.path, line, message))
+
+        if name == "voice":
+            if closing:
+                bad("[/voice] is not a tag: [voice] alone switches back to the episode's voice")
+            else:
+                self.voice = argument or None
+            return
+        if closing:
+            if argument:
+                bad(f"[/{name}] takes no argument, got {argument!r}")
+            open_names = [span.name for span in self.spans]
+            if name not in open_names:
+                bad(f"[/{name}] without an opening [{name}]")
+            elif open_names[-1] != name:
+                inner = self.spans[-1]
+                bad(f"[/{name}] closes [{name}] while [{inner.name}] (line {inner.line}) is still "
+                    f"open inside it: close [/{inner.name}] first")
+                # Only that span ends, so its partner's close is not reported a second time.
+                del self.spans[len(open_names) - 1 - open_names[::-1].index(name)]
+            else:
+                self.spans.pop()
+            return
+        if name == "rate":
+            rate = int(argument) if argument.isdigit() else None
+            if rate is None:
+                bad(f"[rate {argument}]: expected a whole number of words per minute, like "
+                    "[rate 120]")
+            elif not MIN_RATE <= rate <= MAX_RATE:
+                bad(f"[rate {argument}]: {rate} is out of range ({MIN_RATE}–{MAX_RATE} words "
+                    "per minute)")
+                rate = None
+            self.spans.append(_Open(name, str(rate or ""), line))
+            return
+        if argument:
+            bad(f"[{name}] takes no argument, got {argument!r}")
+        self.spans.append(_Open(name, "", line))
+
+
 _NOT_A_DIRECTIVE = object()
+_SPAN_NAMES = ("slow", "rate", "soft")
+DIRECTIVES = ("pause", "bell", *_SPAN_NAMES, "voice")
 
 
 def _directive(name: str, argument: str, path: Path, line: int, problems: list[Problem]):
@@ -351,7 +486,7 @@ def _directive(name: str, argument: str, path: Path, line: int, problems: list[P
         if argument:
             problems.append(Problem(path, line, f"[bell] takes no argument, got {argument!r}"))
         return Bell(line)
-    close = difflib.get_close_matches(name, ["pause", "bell"], n=1, cutoff=0.6)
+    close = difflib.get_close_matches(name, DIRECTIVES, n=1, cutoff=0.6)
     if close:
         problems.append(Problem(path, line, f"unknown directive [{name}{' ' if argument else ''}"
                                             f"{argument}]; did you mean [{close[0]}]?"))
@@ -359,10 +494,10 @@ def _directive(name: str, argument: str, path: Path, line: int, problems: list[P
     return _NOT_A_DIRECTIVE  # ordinary bracketed text, spoken as written
 
 
-def _add_speech(parts: list[Part], text: str, line: int) -> None:
+def _add_speech(parts: list[Part], text: str, line: int, delivery: Delivery) -> None:
     text = " ".join(text.split())
     if text and re.search(r"\w", text):
-        parts.append(Speech(text, line))
+        parts.append(Speech(text, line, delivery))
 
 
 def show_notes(script: Script, show: ShowSettings) -> str:

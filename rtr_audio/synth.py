@@ -78,7 +78,11 @@ def synthesise(task: ClipTask, engines: dict[str, object], scratch: Path) -> Cli
     engine.synthesize(task.text, task.voice, task.rate, wav)  # type: ignore[attr-defined]
     samples = read_engine_wav(wav)
     verify_duration(task.text, task.rate, len(samples) / pcm.RATE)
-    levelled, energies = dsp.level_with_energies(dsp.trim(dsp.to_float(samples)), task.loudness)
+    clip = dsp.trim(dsp.to_float(samples))
+    loudness = task.loudness
+    if task.soft:
+        clip, loudness = dsp.soften(clip), loudness - dsp.SOFT_GAIN_DB
+    levelled, energies = dsp.level_with_energies(clip, loudness)
     return Clip(dsp.to_int16(levelled), energies)
 
 

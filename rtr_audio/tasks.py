@@ -19,6 +19,12 @@ class Voice:
     voice: str | None
     rate: int
     fingerprint: str
+    # The voices the script switches to with ``[voice NAME]``, by NAME.
+    alternates: tuple[tuple[str, Voice], ...] = ()
+
+    def named(self, name: str | None) -> Voice:
+        """The voice a ``[voice NAME]`` selects (None: this one)."""
+        return dict(self.alternates).get(name, self) if name else self
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,7 @@ class ClipTask:
     rate: int
     loudness: float
     where: str
+    soft: bool = False  # [soft]: a gentler tone, a little quieter (dsp.soften)
 
     @property
     def timeout(self) -> float:

@@ -69,7 +69,7 @@ def test_inline_pauses_and_bell(tmp_path):
     script = parse_ok(tmp_path, "Breathe in gently. [pause 4s] And out. [pause 6s]\n[bell]\n")
     parts = script.blocks[0].parts
     assert parts == (Speech("Breathe in gently.", 5), Pause(4.0, 5), Speech("And out.", 5),
-                     Pause(6.0, 5), Bell(5))
+                     Pause(6.0, 5), Bell(6))
 
 
 def test_comments_are_not_spoken_and_keep_line_numbers(tmp_path):

@@ -41,6 +41,8 @@ def episode_key(project: Project, plan: EpisodePlan, timeline: Timeline,
         [(c.start, c.title) for c in timeline.chapters],
         script.title, script.description, script.episode, script.date, show.title, show.author,
         show.language, show.show_notes_footer, hashlib.sha256(cover_jpeg).hexdigest(),
+        # Only with a bed, so the episodes of a show without one keep their keys (and files).
+        *([plan.bed.fingerprint()] if plan.bed else []),
     )
 
 
@@ -94,7 +96,7 @@ def master_job(project: Project, plan: EpisodePlan, store: ClipStore, out: Path,
         try:
             previous = state.gain(plan.script.slug) if reuse_segments else None
             mastered = encode(timeline, store, project.settings.loudness, scratch,
-                              paths.segments, previous, reuse_segments)
+                              paths.segments, previous, reuse_segments, plan.bed)
             _tag(project, plan, timeline, scratch, cover_jpeg)
             os.replace(scratch, final)
         except BaseException:

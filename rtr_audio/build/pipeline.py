@@ -58,6 +58,8 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *,
     project = project or load_project(options.scripts_dir, base_url=options.base_url)
     catalog = EngineCatalog()
     voices = validate(project, catalog, options)
+    for note in catalog.notes.values():  # an engine replaced by the show's fallback_engine
+        reporter.note(note)
     out.mkdir(parents=True, exist_ok=True)
     plans = plan_all(project, voices, Layout(out).plans)
     with lock.build_lock(out, reporter.note):

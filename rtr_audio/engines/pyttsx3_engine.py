@@ -95,9 +95,34 @@ class Pyttsx3Engine:
             ))
         return found
 
+    def variants(self) -> list[str]:
+        """espeak-ng's voice variants (``f3``, ``m2``, ``klatt``…): a voice id followed by
+        ``+variant`` (``gmw/en-us+f3``) speaks with that variant's pitch and timbre."""
+        if not sys.platform.startswith("linux"):
+            return []
+        self._get()
+        import ctypes
+
+        from pyttsx3.drivers import _espeak
+
+        data = ctypes.c_char_p()
+        _espeak.Info(ctypes.byref(data))
+        folder = Path(data.value.decode(errors="replace")) / "voices" / "!v" if data.value else None
+        return sorted(p.name for p in folder.iterdir()) if folder and folder.is_dir() else []
+
     def resolve_voice(self, voice: str | None) -> str:
         if voice is None:
             return "default"
+        if "+" in voice:
+            base, variant = voice.rsplit("+", 1)
+            variants = self.variants()
+            if variant not in variants:
+                close = difflib.get_close_matches(variant, variants, n=3)
+                hint = f" (did you mean {', '.join(close)}?)" if close else ""
+                raise UnknownVoice(f"unknown espeak-ng variant `{variant}` in `{voice}`{hint}; "
+                                   "variants are f1–f5, m1–m8 and more (voices/!v in "
+                                   "espeak-ng's data)")
+            return f"{self.resolve_voice(base)}+{variant}"
         voices = self.voices()
         for info in voices:
             if voice in (info.id, info.name):
