@@ -25,25 +25,25 @@ def now() -> dt.datetime:
     given = os.environ.get(ENV, "").strip()
     if not given:
         return dt.datetime.now(dt.UTC).replace(microsecond=0)
-    try:
-        moment = dt.datetime.fromisoformat(given)
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
+    moment = parse(given)
+    if moment is None:  # also a moment that is only outside years 1-9999 in UTC
         raise RtrError(f"{ENV}={given[:40]!r} is not a date-time with a zone, "
                        "like 2026-12-04T09:00:00+00:00")
-    return moment.astimezone(dt.UTC).replace(microsecond=0)
+    return moment.replace(microsecond=0)
 
 
 def parse(text: object) -> dt.datetime | None:
-    """An ISO 8601 date-time with a zone (as this module writes them) in UTC, else None."""
+    """An ISO 8601 date-time with a zone (as this module writes them) in UTC, else None.
+
+    None too when the moment in UTC falls outside years 1-9999 (``9999-12-31T23:59-05:00``).
+    """
     if not isinstance(text, str):
         return None
     try:
         moment = dt.datetime.fromisoformat(text)
-    except ValueError:
+        return moment.astimezone(dt.UTC) if moment.tzinfo is not None else None
+    except (ValueError, OverflowError):
         return None
-    return moment.astimezone(dt.UTC) if moment.tzinfo is not None else None
 
 
 def stamp(moment: dt.datetime) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import email.utils
 import ipaddress
 import re
+import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
@@ -24,6 +25,7 @@ COVER_MIN, COVER_MAX = 1400, 3000  # Apple's artwork limits, in pixels
 PAGE_NAME = "index.html"
 NS = NAMESPACES
 _DURATION = re.compile(r"^\d+$|^\d{1,2}(:\d{1,2}){1,2}$")
+_NUMERIC_HOST = re.compile(r"(?:0x[0-9a-f]+|[0-9]+)(?:\.(?:0x[0-9a-f]+|[0-9]+)){0,3}")
 _URL = re.compile(r"(?i)\b(?:https?|ftp)://[^\s\"'<>]+")
 
 # What every channel needs (Apple's requirements plus Podcasting 2.0): XPath → what to say.
@@ -211,18 +213,34 @@ def loopback_problems(out_dir: Path, base: str | None) -> list[str]:
 
 
 def is_loopback_url(url: str) -> bool:
-    """True when ``url``'s host is this machine: ``localhost``, a loopback or unspecified IP."""
+    """True when ``url``'s host is this machine: ``localhost``, a loopback or unspecified IP.
+
+    IPv4 in the short, decimal and hex forms browsers accept (``127.1``, ``2130706433``,
+    ``0x7f.0.0.1``, read as inet_aton does) and IPv4-mapped IPv6 (``::ffff:127.0.0.1``) count.
+    """
     try:
         host = (urlsplit(url).hostname or "").rstrip(".").lower()
     except ValueError:
         return False
     if host == "localhost" or host.endswith(".localhost"):
         return True
+    address = _ip_address(host)
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address is not None and (address.is_loopback or address.is_unspecified)
+
+
+def _ip_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
-        address = ipaddress.ip_address(host)
+        return ipaddress.ip_address(host)
     except ValueError:
-        return False
-    return address.is_loopback or address.is_unspecified
+        pass
+    if not _NUMERIC_HOST.fullmatch(host):
+        return None  # a name: inet_aton would not resolve it, and must not be asked to
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except OSError:
+        return None
 
 
 def cover_problems(cover: Path) -> list[str]:

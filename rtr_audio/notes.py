@@ -25,7 +25,7 @@ ALLOWED_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 # two-letter country code, which turns file names such as ``script.py`` or ``notes.md`` into links.
 BARE_DOMAIN_TLDS = ["com", "org", "net", "edu", "gov", "int", "info", "help", "health"]
 
-_MARKDOWN_LINK = re.compile(r"(?<!!)\[([^\]\n]+)\]\(\s*<?([^()\s<>]+)>?\s*\)")
+_MARKDOWN_LINK = re.compile(r"(?<!!)\[([^\[\]\n]+)\]\(\s*<?([^()\s<>]+)>?\s*\)")
 
 
 def link_allowed(url: str) -> bool:

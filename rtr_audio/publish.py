@@ -35,6 +35,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import tempfile
 import time
@@ -76,6 +77,8 @@ CONTENT_TYPES: dict[str, str] = {
     ".js": "text/javascript", ".txt": "text/plain; charset=utf-8",
 }
 _SECRET_KEY = re.compile(r"(pass|secret|key|token|auth|sas|credentials)", re.IGNORECASE)
+_CONNECTION_VALUE = re.compile(r"([,:](\w+)=)(\"[^\"]*\"|'[^']*'|[^,:]*)")
+_URL_PASSWORD = re.compile(r"://[^/:@\s]*:([^/@\s]+)@")
 _LOG_PREFIX = re.compile(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d (?:[A-Z]+\s*:\s*)?")
 
 
@@ -211,9 +214,10 @@ def _relative_paths(urls: Iterable[str], base_url: str,
 
 
 def is_loopback(url: str) -> bool:
-    """Whether ``url`` points at this computer only (localhost, 127.0.0.0/8, ::1)."""
-    host = urlparse(url).hostname or ""
-    return host in ("localhost", "::1") or host.startswith("127.") or host.endswith(".localhost")
+    """Whether ``url`` points at this computer only (the rule ``check --out`` applies)."""
+    from rtr_audio.feedcheck import is_loopback_url
+
+    return is_loopback_url(url)
 
 
 def _published_files(out: Path) -> Iterable[Path]:
@@ -253,10 +257,14 @@ class Record:
 
 
 def load_record(path: Path, dest: str) -> Record:
-    """The record for ``dest``; anything unreadable or malformed counts as no record."""
+    """The record for ``dest``; anything unreadable or malformed counts as no record.
+
+    Records are kept under DEST with its secrets hidden (``display_dest``): a password in a
+    connection string is never written to disk by us.
+    """
     try:
-        data = json.loads(path.read_text())
-        entry = data["destinations"][dest]
+        data = _read_json(path)
+        entry = data["destinations"][display_dest(dest)]
         uploaded = {str(k): {"size": int(v["size"]), "sha256": v.get("sha256"),
                              "modtime": v.get("modtime")}
                     for k, v in entry.get("uploaded", {}).items()
@@ -272,14 +280,29 @@ def load_record(path: Path, dest: str) -> Record:
 def save_record(path: Path, dest: str, record: Record) -> None:
     """Write ``record`` for ``dest`` atomically, keeping other destinations' records."""
     try:
-        data = json.loads(path.read_text())
+        data = _read_json(path)
         destinations = data["destinations"] if isinstance(data["destinations"], dict) else {}
     except (OSError, ValueError, TypeError, KeyError, RecursionError):
         destinations = {}
-    destinations[dest] = {"uploaded": record.uploaded, "unnamed_since": record.unnamed_since,
-                          "overwrite_move": record.overwrite_move}
+    destinations[display_dest(dest)] = {"uploaded": record.uploaded,
+                                        "unnamed_since": record.unnamed_since,
+                                        "overwrite_move": record.overwrite_move}
     atomic_write(path, json.dumps({"version": 1, "destinations": destinations},
                                   indent=1, sort_keys=True).encode())
+
+
+RECORD_LIMIT = 64 * 2**20  # bytes; a real record is ~150 bytes per published file
+
+
+def _read_json(path: Path) -> Any:
+    """JSON of a regular file of at most RECORD_LIMIT bytes; ValueError for anything else.
+
+    A record replaced by a link to ``/dev/zero`` or a FIFO would otherwise never finish reading.
+    """
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode) or info.st_size > RECORD_LIMIT:
+        raise ValueError(f"{path} is not a regular file under {RECORD_LIMIT} bytes")
+    return json.loads(path.read_bytes())
 
 
 def _parse_time(text: str) -> dt.datetime | None:
@@ -335,8 +358,9 @@ class Rclone:
         except OSError as exc:
             raise PublishError(f"rclone could not start: {exc}") from None
         if done.returncode not in ok_codes:
-            raise PublishError(f"rclone could not {doing} {display_dest(self.dest)}: "
-                               f"{rclone_reason(done.stderr)}")
+            # rclone may echo part of a connection string (with its pass=…) in its reason
+            reason = hide_secrets(rclone_reason(done.stderr), self.dest)
+            raise PublishError(f"rclone could not {doing} {display_dest(self.dest)}: {reason}")
         if done.returncode != 0:
             return ""
         return done.stdout
@@ -435,14 +459,58 @@ def temp_name(rel: str) -> str:
     return f"{folder}/.{name}{TEMP_SUFFIX}" if folder else f".{name}{TEMP_SUFFIX}"
 
 
+def check_dest(dest: str, out: Path) -> None:
+    """Refuse a DEST that rclone would misread, or a local DEST overlapping ``out``.
+
+    A leading ``-`` makes rclone read DEST as one of its own options (``--config=…``, ``-vv``);
+    control characters (a newline, a tab) are never part of a real path and break our one-line
+    messages; a local folder inside ``out`` (or ``out`` itself, or one holding it) would be
+    published into itself again on every publish. Raises PublishError (one line).
+    """
+    if not dest.strip():
+        raise PublishError("DEST is empty: give an rclone remote:path such as s3:bucket/show")
+    if dest.startswith("-"):
+        raise PublishError(f"DEST {dest[:60]!r} starts with '-', which rclone would read as an "
+                           "option: for a local folder of that name write ./" + dest[:60])
+    if any(ord(c) < 32 or ord(c) == 127 for c in dest):
+        raise PublishError(f"DEST {display_dest(dest)[:60]!r} contains a control character "
+                           "(newline, tab…): give an rclone remote:path on one line")
+    local = _local_path(dest)
+    if local is not None:
+        there, built = local.resolve(), out.resolve()
+        if there == built or built in there.parents or there in built.parents:
+            raise PublishError(f"DEST {dest} overlaps the output folder {out}: publish to a "
+                               "folder outside it (and not one that holds it)")
+
+
+def _local_path(dest: str) -> Path | None:
+    """The local folder DEST names (a plain path or ``:local:path``), else None (a remote)."""
+    if dest.startswith(":local:"):
+        return Path(dest[len(":local:"):] or ".")
+    head = dest.split("/", 1)[0]
+    return Path(dest) if ":" not in head else None
+
+
 def display_dest(dest: str) -> str:
     """DEST for messages, with secrets in an rclone connection string replaced by ``***``.
 
-    ``:webdav,url=https://h/,pass=XYZ:show`` → ``:webdav,url=https://h/,pass=***:show``.
+    ``:webdav,url=https://h/,pass=XYZ:show`` → ``:webdav,url=https://h/,pass=***:show``; a
+    password in a URL's user part (``https://u:XYZ@h/``) too.
     """
-    return re.sub(r"([,:](\w+)=)(\"[^\"]*\"|'[^']*'|[^,:]*)",
-                  lambda m: m.group(1) + ("***" if _SECRET_KEY.search(m.group(2))
-                                          else m.group(3)), dest)
+    return hide_secrets(dest, dest)
+
+
+def hide_secrets(text: str, dest: str) -> str:
+    """``text`` with every secret of ``dest`` (and any ``pass=…``-like value or URL password in
+    ``text`` itself) replaced by ``***``."""
+    secrets = [m.group(3).strip("'\"") for m in _CONNECTION_VALUE.finditer(dest)
+               if _SECRET_KEY.search(m.group(2))]
+    secrets += [m.group(1) for m in _URL_PASSWORD.finditer(dest)]
+    for secret in sorted(filter(None, secrets), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    text = _CONNECTION_VALUE.sub(lambda m: m.group(1) + ("***" if _SECRET_KEY.search(m.group(2))
+                                                         else m.group(3)), text)
+    return _URL_PASSWORD.sub(lambda m: m.group(0).replace(m.group(1), "***"), text)
 
 
 def rclone_reason(stderr: str) -> str:
@@ -580,8 +648,7 @@ def publish(options: PublishOptions, say: Callable[[str], None],
 
     started = time.monotonic()
     now = now or dt.datetime.now(dt.UTC).replace(microsecond=0)
-    if not options.dest.strip():
-        raise PublishError("DEST is empty: give an rclone remote:path such as s3:bucket/show")
+    check_dest(options.dest, options.out_dir)
     rclone = Rclone(options.dest)
     shown = display_dest(options.dest)
     state = options.out_dir / ".cache" / STATE_NAME

@@ -251,11 +251,12 @@ class Period(Option):
         match = _GRACE.match(text) if text is not None else None
         if not match:
             raise Invalid(f"`{key}` must be a period like 7d, 12h, 30m or 0, got {shown(value)}")
-        span = dt.timedelta(seconds=float(match.group(1)) * _GRACE_UNITS[match.group(2).lower()])
-        if span > self.maximum:
+        seconds = float(match.group(1)) * _GRACE_UNITS[match.group(2).lower()]
+        # Compared as seconds first: a timedelta of 10**14 days overflows before any check.
+        if seconds > self.maximum.total_seconds():
             raise Invalid(f"`{key}` {text} is longer than the "
                           f"{self.maximum.days}-day limit")
-        return span
+        return dt.timedelta(seconds=seconds)
 
     def default_text(self) -> str:
         if self.default_doc:

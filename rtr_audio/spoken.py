@@ -7,6 +7,7 @@ markup, split into sentences, the lexicon applied, then the normaliser (``speech
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +59,7 @@ def script_clips(path: Path) -> Iterator[Clip]:
     # Imported here: planning loads numpy and the renderer, which --text and --file never need.
     from rtr_audio.plan import spoken_heading
 
+    _require_regular_file(path, "a script (a Markdown file)")
     settings, _ = load_settings(path.parent / "show.yml")
     lexicon, _ = speech.Lexicon.load(path.parent / "lexicon.yml")
     script, problems = parse_script(path, settings)
@@ -72,8 +74,25 @@ def script_clips(path: Path) -> Iterator[Clip]:
                     yield Clip(f"{path}:{part.line}", said)
 
 
+def _require_regular_file(path: Path, wanted: str) -> None:
+    """InputError (one ``path:1`` line) unless ``path`` is a regular file: reading a FIFO
+    blocks until a writer comes, and a device such as ``/dev/zero`` never ends."""
+    try:
+        regular = stat.S_ISREG(path.stat().st_mode)
+    except OSError as exc:
+        raise InputError([Problem(path, 1, f"cannot be read: {exc.strerror}")]) from None
+    if not regular:
+        raise InputError([Problem(path, 1, "not a regular file (a device, pipe or folder): "
+                                           f"give {wanted}")])
+
+
 def file_lines(path: Path) -> list[str]:
-    """Lines of a UTF-8 text file (``path:line`` errors for undecodable input)."""
+    """Lines of a UTF-8 text file (``path:line`` errors for undecodable input).
+
+    Only a regular file is read: a device such as ``/dev/zero`` or a pipe may never end, and
+    reading it whole would fill the memory (InputError, one line).
+    """
+    _require_regular_file(path, "a text file, one line per text to check")
     text, problems = read_text(path)
     if text is None:
         raise InputError(problems)

@@ -124,6 +124,10 @@ def test_shipped_show_with_a_public_base_url_has_no_localhost_link() -> None:
     ("http://0.0.0.0:8000/", True), ("http://app.localhost/", True),
     ("https://pods.example.org/", False), ("http://10.0.0.5/", False),
     ("http://localhost.example.org/", False), ("not a url", False),
+    # forms browsers read as loopback too (hostile-input pass, tests/test_hostile_new.py)
+    ("http://127.1/", True), ("http://2130706433/", True), ("http://0x7f.0.0.1/", True),
+    ("http://[::ffff:127.0.0.1]/", True), ("http://[::]/", True), ("http://0/", True),
+    ("http://8.8.8.8/", False), ("http://1234.example.org/", False), ("http://[zz/", False),
 ])
 def test_loopback_urls(url: str, local: bool) -> None:
     assert is_loopback_url(url) is local
