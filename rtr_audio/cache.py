@@ -47,6 +47,10 @@ class ClipStore:
 
     def __init__(self, root: Path):
         self.root = root
+        # Lengths already read from disk: a build's check of what to render and each episode's
+        # layout ask for every clip (10,000 file opens each on a 100-episode show). Only clips
+        # found whole are kept; ``save`` and ``discard`` forget them.
+        self._lengths: dict[str, int] = {}
 
     def path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.clip"
@@ -57,6 +61,8 @@ class ClipStore:
 
     def length(self, key: str) -> int | None:
         """Samples in the clip, or None when it is missing or its size is wrong."""
+        if key in self._lengths:
+            return self._lengths[key]
         path = self.path(key)
         try:
             with path.open("rb") as handle:
@@ -66,6 +72,7 @@ class ClipStore:
             return None
         if magic != MAGIC or size != _HEADER.size + samples * 2 + frames * 4:
             return None
+        self._lengths[key] = samples
         return samples
 
     def load(self, key: str) -> Clip | None:
@@ -92,6 +99,8 @@ class ClipStore:
         header = _HEADER.pack(MAGIC, pcm.RATE, len(clip.samples), len(clip.energies),
                               zlib.crc32(body))
         atomic_write(self.path(key), header + body)
+        self._lengths.pop(key, None)
 
     def discard(self, key: str) -> None:
+        self._lengths.pop(key, None)
         self.path(key).unlink(missing_ok=True)

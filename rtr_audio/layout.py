@@ -13,6 +13,8 @@ Published (what a web server serves, under the show's ``base_url``)::
 The build's own (``.cache/``, never served)::
 
     .cache/clips/<k[:2]>/<k>.clip the render cache: one clip per key (see ``cache``)
+    .cache/segments/<k[:2]>/<k>.seg  encoded MP3 frames of episode segments (see ``segments``)
+    .cache/plans/<slug>.pickle    each script's last plan (see ``plancache``)
     .cache/state.json             the build state: each episode's key and MP3 size, publication
                                   dates, the feed's lastBuildDate, the cover's key (see
                                   ``build.state``)
@@ -113,6 +115,14 @@ class Layout:
     @property
     def clips(self) -> Path:
         return self.cache / "clips"
+
+    @property
+    def segments(self) -> Path:
+        return self.cache / "segments"
+
+    @property
+    def plans(self) -> Path:
+        return self.cache / "plans"
 
     @property
     def state(self) -> Path:

@@ -1,8 +1,8 @@
 """Mastering: loudness gain, MP3 encoding with ffmpeg, ID3 tags and chapters.
 
 The gain comes from the loudness measured on the timeline (see ``assemble.episode_loudness``), so
-the episode is encoded once, in one pass, streaming PCM into ffmpeg's stdin. The MP3 is written to
-a real file (not a pipe) because ffmpeg only writes the Xing/LAME header when it can seek back.
+the episode is encoded in one pass, streaming PCM into ffmpeg's stdin; an edited episode only in
+the segments the edit touched (``segments``). The Xing/LAME header is written by ``mp3frames``.
 """
 
 from __future__ import annotations
@@ -32,6 +32,9 @@ LAME_QUALITY = 7
 # LAME at speech bitrates drops a little high-frequency energy, which K-weighting counts:
 # measured about 0.4 LU on espeak-ng speech, so the episode gain makes up for it.
 ENCODE_LOSS_LU = 0.4
+# An edit keeps the episode's previous gain while the new one differs by no more than this: the
+# episode then stays within ±1 LU of the target (SPEC), with room for the encode's own spread.
+KEEP_GAIN_LU = 0.5
 MAX_GAIN_DB = 12.0  # never amplify more than this (an episode of bells only, say)
 
 FFMPEG_HINT = ("ffmpeg is not installed: run `make build` (installs it), or "
@@ -47,6 +50,8 @@ class Mastered:
     path: Path
     gain_db: float
     loudness_before: float
+    segments_encoded: int = 0
+    segment_keys: tuple[str, ...] = ()
 
 
 def require_ffmpeg() -> str:
@@ -56,35 +61,107 @@ def require_ffmpeg() -> str:
     return found
 
 
-def episode_gain(timeline: Timeline, store: ClipStore, target: float) -> tuple[float, float]:
+def episode_gain(timeline: Timeline, store: ClipStore, target: float,
+                 previous: float | None = None) -> tuple[float, float]:
+    """The gain (dB) for the episode, and its measured integrated loudness (LUFS).
+
+    ``previous``: the gain of the episode's last encode. It is kept while the episode, with
+    it, still lands within ``KEEP_GAIN_LU`` of the target: a small edit then changes no sample
+    outside the segments it touched, and those segments' frames are reused.
+    """
     measured = episode_loudness(timeline, store)
     if not math.isfinite(measured):
         return 0.0, measured
-    return max(-MAX_GAIN_DB, min(MAX_GAIN_DB, target - measured + ENCODE_LOSS_LU)), measured
+    gain = max(-MAX_GAIN_DB, min(MAX_GAIN_DB, target - measured + ENCODE_LOSS_LU))
+    if previous is not None and abs(previous - gain) <= KEEP_GAIN_LU:
+        return previous, measured
+    return round(gain, 3), measured
+
+
+def encoder_settings() -> tuple[object, ...]:
+    """All that decides an encode's frames besides its samples and gain (segment keys)."""
+    return (BITRATE, LAME_QUALITY, OUTPUT_RATE, _lame_identity())
+
+
+def _lame_identity() -> str:
+    # The ffmpeg binary (and with it libmp3lame) by size and mtime: a new one may encode
+    # differently, and frames of two LAME versions are best not mixed.
+    try:
+        stat = Path(require_ffmpeg()).stat()
+    except OSError:
+        return "?"
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
 
 
 def encode(timeline: Timeline, store: ClipStore, target_lufs: float, dest: Path,
-           bed: Bed | None = None) -> Mastered:
-    """Encode the timeline to ``dest`` (an MP3 without tags), with ``bed`` mixed under it.
+           segment_cache: Path, previous_gain: float | None = None,
+           reuse: bool = True, bed: Bed | None = None) -> Mastered:
+    """Encode the timeline to ``dest`` (an MP3 without tags), reusing cached segments.
 
-    Without a bed ffmpeg applies the episode gain to the int16 stream; with one, the voice is
-    scaled and the ducked bed added here, block by block (``bed.mix``), and ffmpeg is given
-    float32, so the bed's quiet tail keeps its resolution. The gain is the voice's either way:
-    ``bed_level`` is the bed's own level in the finished episode.
+    Segments (see ``segments``) whose frames are in ``segment_cache`` are reused (unless
+    ``reuse`` is False); the others are encoded, consecutive ones in one ffmpeg run. If a join
+    between old and new frames cannot be made, the whole episode is encoded in one run. The
+    Info frame (Xing/LAME header) is written here: frame count, byte count, TOC, encoder delay
+    and padding for the timeline's exact duration (``timeline.total`` samples at ``pcm.RATE``).
+    Raises ``EncodeError`` when ffmpeg fails.
+
+    With a ``bed`` mixed under the voice the episode is encoded whole, in one ffmpeg run
+    (``_encode_with_bed``): the bed's loop phase and its ducker run from the episode's start,
+    so a segment's samples would depend on everything before it (see ``segments``).
     """
-    gain, measured = episode_gain(timeline, store, target_lufs)
-    if bed is None:
-        source, volume = stream_pcm(timeline, store), f"volume={gain:.3f}dB:precision=float,"
-    else:
-        from rtr_audio.bed import mix  # numpy: only an episode with a bed needs it here
+    from rtr_audio import mp3frames, segments  # numpy-free, but only an encode needs them
 
-        placements = ((p.start, p.length, p.key) for p in timeline.placements)
-        source = mix(stream_pcm(timeline, store), gain, bed, placements, timeline.total)
-        volume = ""
+    gain, measured = episode_gain(timeline, store, target_lufs, previous_gain)
+    if bed is not None:
+        return _encode_with_bed(timeline, store, gain, measured, dest, bed)
+    encoder = segments.Encoder(require_ffmpeg(), BITRATE, LAME_QUALITY, OUTPUT_RATE)
+    segs = segments.segments(timeline, gain, encoder_settings())
+    seg_store = segments.SegmentStore(segment_cache)
+    samples = timeline.total * OUTPUT_RATE // pcm.RATE
+    kbps = int(BITRATE.rstrip("k"))
+    try:
+        found = {i: seg_store.load(s.key) if reuse else None for i, s in enumerate(segs)}
+        runs = {i: run for i, run in found.items() if run is not None}
+        missing = [i for i in found if i not in runs]
+        runs.update(segments.encode_runs(timeline, store, segs, missing, gain, encoder,
+                                         seg_store))
+        try:
+            segments.write_episode((runs[i] for i in range(len(segs))), samples, kbps, dest)
+        except mp3frames.FrameError:
+            # Old and new frames do not join here: one run of the whole episode always does.
+            runs = segments.encode_runs(timeline, store, segs, list(range(len(segs))), gain,
+                                        encoder, seg_store)
+            segments.write_episode((runs[i] for i in range(len(segs))), samples, kbps, dest)
+    except segments.NoOutput as exc:
+        dest.unlink(missing_ok=True)
+        # A broken or stub ffmpeg on the PATH: it exited without an error but wrote nothing.
+        raise EncodeError(f"{encoder.ffmpeg} exited without an error but wrote no MP3 for "
+                          f"{dest.name}; check that it is a working ffmpeg with libmp3lame"
+                          ) from exc
+    except (segments.EncodeFailed, mp3frames.FrameError) as exc:
+        dest.unlink(missing_ok=True)
+        raise EncodeError(f"ffmpeg could not encode {dest.name}: {exc}") from exc
+    except BaseException:
+        dest.unlink(missing_ok=True)
+        raise
+    return Mastered(dest, gain, measured, len(missing), tuple(s.key for s in segs))
+
+
+def _encode_with_bed(timeline: Timeline, store: ClipStore, gain: float, measured: float,
+                     dest: Path, bed: Bed) -> Mastered:
+    """Encode the timeline to ``dest`` (an MP3 without tags) in one ffmpeg run, with ``bed``
+    mixed under it: the voice is scaled by ``gain`` (dB) and the ducked bed added here, block
+    by block (``bed.mix``), and ffmpeg is given float32, so the bed's quiet tail keeps its
+    resolution. ``bed_level`` is the bed's own level in the finished episode. The Xing/LAME
+    header is ffmpeg's."""
+    from rtr_audio.bed import mix  # numpy: only an episode with a bed needs it here
+
+    placements = ((p.start, p.length, p.key) for p in timeline.placements)
+    source = mix(stream_pcm(timeline, store), gain, bed, placements, timeline.total)
     command = [
         require_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y",
-        "-f", "s16le" if bed is None else "f32le", "-ar", str(pcm.RATE), "-ac", "1",
-        "-i", "pipe:0", "-af", f"{volume}aresample={OUTPUT_RATE}",
+        "-f", "f32le", "-ar", str(pcm.RATE), "-ac", "1",
+        "-i", "pipe:0", "-af", f"aresample={OUTPUT_RATE}",
         "-ac", "1", "-ar", str(OUTPUT_RATE),
         "-codec:a", "libmp3lame", "-b:a", BITRATE, "-compression_level", str(LAME_QUALITY),
         "-write_xing", "1", "-id3v2_version", "0", "-map_metadata", "-1",

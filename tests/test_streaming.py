@@ -52,11 +52,19 @@ def timeline_of(plan: EpisodePlan, store: ClipStore) -> Timeline:
 
 
 def straightforward(plan: EpisodePlan, store: ClipStore) -> np.ndarray:
-    """The whole episode in memory, item by item: what streaming must reproduce."""
-    parts = []
+    """The whole episode in memory, item by item: what streaming must reproduce. A silence of
+    1.2 s or more after the start is longer or shorter by what puts its middle on the nearest
+    point of the MP3 frame grid (576 samples at 22.05 kHz: 1152 at 44.1 kHz), where a segment
+    of the encode begins."""
+    parts: list[np.ndarray] = []
     for item in plan.items:
         if isinstance(item, SilenceItem):
-            parts.append(np.zeros(round(item.seconds * dsp.RATE), dtype=np.int16))
+            length = round(item.seconds * dsp.RATE)
+            position = sum(len(p) for p in parts)
+            if position and item.seconds >= 1.2:
+                middle = position + length // 2
+                length += (middle + 288) // 576 * 576 - middle
+            parts.append(np.zeros(length, dtype=np.int16))
         elif isinstance(item, SpeechItem | BellItem):
             parts.append(store.load(item.key).samples)
         else:

@@ -25,8 +25,9 @@ from rtr_audio.model import BuiltEpisode
 from rtr_audio.plan import EpisodePlan
 from rtr_audio.project import Project
 from rtr_audio.script import show_notes as script_notes
+from rtr_audio.segments import SegmentStore
 
-MASTER_FORMAT = 2  # bump when mastering changes so episodes are re-encoded
+MASTER_FORMAT = 3  # bump when mastering changes so episodes are re-encoded
 
 
 def episode_key(project: Project, plan: EpisodePlan, timeline: Timeline,
@@ -80,9 +81,10 @@ def reuse(out: Path, state: BuildState, plan: EpisodePlan, key: str, timeline: T
 
 def master_job(project: Project, plan: EpisodePlan, store: ClipStore, out: Path,
                state: BuildState, timeline: Timeline, key: str, published: dt.datetime,
-               cover_jpeg: bytes) -> Callable[[], BuiltEpisode]:
+               cover_jpeg: bytes, reuse_segments: bool = True) -> Callable[[], BuiltEpisode]:
     """The encode of one episode, to run on a thread: MP3, tags, sidecars, then its record in
-    the build state."""
+    the build state. ``reuse_segments`` False (``--force``): every segment is encoded again and
+    the episode's gain computed afresh."""
 
     def job() -> BuiltEpisode:
         # Staged: the publishing step renames the files into place, so nothing published
@@ -92,15 +94,18 @@ def master_job(project: Project, plan: EpisodePlan, store: ClipStore, out: Path,
         final.parent.mkdir(parents=True, exist_ok=True)
         scratch = final.with_name(f".{final.name}.tmp")
         try:
-            encode(timeline, store, project.settings.loudness, scratch, plan.bed)
+            previous = state.gain(plan.script.slug) if reuse_segments else None
+            mastered = encode(timeline, store, project.settings.loudness, scratch,
+                              paths.segments, previous, reuse_segments, plan.bed)
             _tag(project, plan, timeline, scratch, cover_jpeg)
             os.replace(scratch, final)
         except BaseException:
             scratch.unlink(missing_ok=True)  # no half-encoded leftovers
             raise
         _write_sidecars(paths, files, plan, timeline)
+        SegmentStore(paths.segments).record(plan.script.slug, list(mastered.segment_keys))
         size = final.stat().st_size
-        state.record_episode(plan.script.slug, key, size)
+        state.record_episode(plan.script.slug, key, size, mastered.gain_db)
         return _built(project, plan, timeline, files, size, published)
 
     return job

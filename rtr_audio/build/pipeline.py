@@ -30,10 +30,11 @@ from rtr_audio.build.schedule import render_and_encode
 from rtr_audio.build.state import BuildState
 from rtr_audio.layout import Layout
 from rtr_audio.master import require_ffmpeg
-from rtr_audio.plan import EpisodePlan, plan_episode
+from rtr_audio.plancache import plan_all
 from rtr_audio.project import EngineCatalog, Project, load_project, resolve_voices
 from rtr_audio.release import Release
 from rtr_audio.render import start_workers_early
+from rtr_audio.segments import SegmentStore
 from rtr_audio.summary import BuildSummary, Scheduled
 from rtr_audio.tasks import Voice
 
@@ -59,13 +60,15 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *,
     voices = validate(project, catalog, options)
     for note in catalog.notes.values():  # an engine replaced by the show's fallback_engine
         reporter.note(note)
-    plans = plan(project, voices)
     out.mkdir(parents=True, exist_ok=True)
+    plans = plan_all(project, voices, Layout(out).plans)
     with lock.build_lock(out, reporter.note):
         uptodate.forget(out)
         state = BuildState(Layout(out))
         release = state.release(project.scripts, now)
         built, summary = render_and_encode(project, plans, options, state, reporter, release)
+        if summary.episodes_mastered:  # segments of earlier versions of what was encoded
+            SegmentStore(Layout(out).segments).prune([p.script.slug for p in plans])
         next_removal = publish_show(project, built, out, state, now)
         summary.feed = Layout(out).feed
         summary.scheduled = scheduled(project, release)
@@ -93,11 +96,6 @@ def validate(project: Project, catalog: EngineCatalog,
     voices = resolve_voices(project, catalog, options.engine)
     require_ffmpeg()
     return voices
-
-
-def plan(project: Project, voices: dict[str, Voice]) -> list[EpisodePlan]:
-    return [plan_episode(s, project.settings, project.lexicon, voices[s.slug])
-            for s in project.scripts]
 
 
 def scheduled(project: Project, release: Release) -> list[Scheduled]:

@@ -180,7 +180,7 @@ class Scheduler:
             self._damaged(i, repaired)
         else:
             job = master_job(self.project, plan, self.store, out, self.state, timeline,
-                                      key, published, cover_jpeg)
+                             key, published, cover_jpeg, reuse_segments=not self.options.force)
             self.encoding[i] = self.pool.submit(job)
 
     def _damaged(self, i: int, repaired: bool) -> None:

@@ -1,7 +1,8 @@
 """The build state: one record, ``.cache/state.json``, of what earlier builds published.
 
-- ``episodes``: per script slug, the key and MP3 size (bytes) of its last encode: an episode
-  whose key and size still match, with all its files present, is reused instead of encoded;
+- ``episodes``: per script slug, the key, MP3 size (bytes) and loudness gain (dB) of its last
+  encode: an episode whose key and size still match, with all its files present, is reused
+  instead of encoded; the gain is kept by a small edit (``master.episode_gain``);
 - ``dates``: per slug, the publication date of a script without ``date:`` (the first build that
   published it, ISO 8601 UTC), so its feed date never moves;
 - ``files``: every episode file a feed named (relative name → ``published``, when a feed first
@@ -76,10 +77,18 @@ class BuildState:
         recorded = self.episodes.get(slug) or {}
         return recorded.get("bytes") if recorded.get("key") == key else None
 
-    def record_episode(self, slug: str, key: str, size: int) -> None:
+    def gain(self, slug: str) -> float | None:
+        """The loudness gain (dB) of ``slug``'s last encode, if recorded."""
+        gain = (self.episodes.get(slug) or {}).get("gain_db")
+        return float(gain) if isinstance(gain, int | float) else None
+
+    def record_episode(self, slug: str, key: str, size: int,
+                       gain_db: float | None = None) -> None:
         """An encode of ``slug`` finished (its files are in place): saved at once."""
         with self._lock:
             self.episodes[slug] = {"key": key, "bytes": size}
+            if gain_db is not None:
+                self.episodes[slug]["gain_db"] = gain_db
             self._save()
 
     def release(self, scripts: Sequence[Script], now: dt.datetime) -> Release:

@@ -9,7 +9,9 @@ The order (each step starts only when the one before it succeeded):
 
 1. new and changed episode files and sidecars (versioned names: a new version is a new name,
    so the feed on the remote never names a file that is still being written);
-2. the cover and the page;
+2. the cover and the page (where the backend will not move over a file, uploaded over the
+   old one: never absent while the feed names them, though a reader at that instant may get
+   the upload's partial bytes on servers that write in place, as rclone's WebDAV server does);
 3. the feed, last, uploaded under a temporary name and moved into place server-side where the
    backend can move (local, SFTP, WebDAV, FTP…): one rename over the old feed where the server
    allows it (a local folder), else rclone deletes the old feed just before the move (SFTP and
@@ -161,7 +163,8 @@ def _execute(plan: Plan, show: BuiltShow, remote: Mapping[str, RemoteFile], rclo
         books.sent(paths)
     say(_phase(2, "cover and page", plan.page, show))
     for rel in plan.page:
-        rclone.replace(show.out / rel, rel, headers_for(rel), backend.can_move, rel in remote)
+        rclone.replace(show.out / rel, rel, headers_for(rel), backend.can_move, rel in remote,
+                       may_vanish=False)
         books.sent([rel])
     how = " (temporary name, then a server-side move)" if backend.can_move else ""
     say(_phase(3, f"feed{how}", [FEED] if plan.feed else [], show))

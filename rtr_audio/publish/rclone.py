@@ -120,7 +120,7 @@ class Rclone:
                       "--no-traverse", "--no-check-dest", *headers.flags()], "upload to")
 
     def replace(self, local: Path, rel: str, headers: Headers, atomic: bool,
-                existed: bool) -> None:
+                existed: bool, may_vanish: bool = True) -> None:
         """Put ``local`` at ``rel``: under a temporary name, then a server-side move.
 
         The move first asks the backend to rename over the old file (``--no-check-dest``: one
@@ -129,6 +129,10 @@ class Rclone:
         before the move, so the file is briefly absent, never partial. ``--ignore-times`` makes
         rclone move even when old and new have the same size and no comparable hash (it would
         otherwise keep the old file and drop the new one).
+
+        A file the feed names (the cover, and the page it links) must not vanish even briefly:
+        with ``may_vanish`` false, a backend that refuses to overwrite gets an upload over the old
+        file instead (WebDAV PUT), and the temporary copy is removed.
         """
         if not atomic:
             self.run(["copyto", str(local), self.target(rel), "--no-check-dest",
@@ -148,6 +152,11 @@ class Rclone:
                 if not existed:
                     raise
                 self.overwrite_move = False
+        if not may_vanish:
+            self.run(["copyto", str(local), self.target(rel), "--no-check-dest",
+                      *headers.flags()], "upload to")
+            self.run(["deletefile", self.target(temp)], "delete on")
+            return
         self.run(["moveto", self.target(temp), self.target(rel), "--ignore-times"],
                  "move a file on")
 
