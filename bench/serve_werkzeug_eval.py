@@ -25,11 +25,10 @@ from werkzeug.serving import make_server as werkzeug_server
 from werkzeug.utils import send_file
 from werkzeug.wrappers import Request, Response
 
+from rtr_audio.layout import FEED, PAGE
 from rtr_audio.serve import NothingToServe
 from rtr_audio.serve.rewrite import RewriteCache, parse_host, rewrite_entity
 from rtr_audio.serve.static import (
-    FEED_NAME,
-    INDEX_NAME,
     BadTarget,
     NotFound,
     content_type,
@@ -51,7 +50,7 @@ def make_app(out_dir: Path) -> Callable[..., Iterable[bytes]]:
         try:
             real = resolve(root, target)
             rel = real.relative_to(root).as_posix()
-            if rel in (FEED_NAME, INDEX_NAME):
+            if rel in (FEED, PAGE):
                 entity, st = open_file(real)
                 own = f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
                 host = parse_host(request.host) or own
@@ -83,8 +82,8 @@ def make_app(out_dir: Path) -> Callable[..., Iterable[bytes]]:
 def make_server(
     out_dir: Path, host: str = "127.0.0.1", port: int = 8000, log: Any = None, **_: Any
 ) -> Any:
-    if not (Path(out_dir) / FEED_NAME).is_file():
-        raise NothingToServe(f"{out_dir} has no {FEED_NAME} yet: run `rtr-audio build` first")
+    if not (Path(out_dir) / FEED).is_file():
+        raise NothingToServe(f"{out_dir} has no {FEED} yet: run `rtr-audio build` first")
     return werkzeug_server(host, port, make_app(Path(out_dir)), threaded=True)
 
 

@@ -37,7 +37,7 @@ else:
         """numpy, imported on first use: planning names a show's bed without synthesising it."""
 
         def __getattr__(self, name: str):
-            import numpy
+            import numpy  # lazy: see the class docstring
 
             globals()["np"] = numpy
             return getattr(numpy, name)

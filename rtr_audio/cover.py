@@ -35,6 +35,7 @@ QUALITIES = (88, 84, 80, 75, 70, 65, 60)  # tried in order until the file fits M
 
 def cover_key(show: ShowSettings) -> str:
     """Hash of all that decides the cover's bytes, so an unchanged cover is not rewritten."""
+    source: dict[str, str | list[str | None]]
     if show.cover is not None:
         source = {"file": hashlib.sha256(show.cover.read_bytes()).hexdigest()}
     else:

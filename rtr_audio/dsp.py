@@ -121,6 +121,7 @@ def _running_mean(x: np.ndarray, size: int, scale: float = 1.0) -> np.ndarray:
             np.add(current[:end], current[width:], out=scratch[:end])
             current, scratch = scratch[:end], current
         width *= 2
+    assert total is not None  # size >= 1 has a set bit, so one window was added
     return total
 
 

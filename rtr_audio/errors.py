@@ -80,3 +80,7 @@ class ToolMissing(RtrError):
 
 class BuildLocked(RtrError):
     """Another build is writing to the same output folder."""
+
+
+class PublishError(RtrError):
+    """The show could not be published (bad DEST, rclone failure, nothing built)."""

@@ -18,15 +18,13 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from rtr_audio import __version__
+from rtr_audio.layout import COVER, FEED
 from rtr_audio.model import BuiltEpisode, Chapter
 from rtr_audio.notes import notes_html, plain_text
 from rtr_audio.script import Script
 from rtr_audio.settings import ShowSettings, normalise_base_url
 from rtr_audio.site import episode_anchor
 from rtr_audio.transcript import chapter_spans, clock
-
-FEED_NAME = "feed.xml"
-COVER_NAME = "cover.jpg"
 
 # The standard prefixes and URIs: AntennaPod only recognises namespaces spelled exactly so.
 NAMESPACES = {
@@ -103,8 +101,8 @@ def _newest_first(episode: BuiltEpisode) -> tuple[float, int, str]:
 
 
 def _channel(fg: FeedGenerator, show: ShowSettings, base: str, last_build: dt.datetime) -> None:
-    feed_url = base + FEED_NAME
-    cover = base + COVER_NAME
+    feed_url = base + FEED
+    cover = base + COVER
     fg.title(xml_text(show.title))
     # Order matters: feedgen makes the *last* link the RSS <link>, which must be the website.
     fg.link(href=feed_url, rel="self", type="application/rss+xml")
@@ -119,7 +117,7 @@ def _channel(fg: FeedGenerator, show: ShowSettings, base: str, last_build: dt.da
     _itunes_channel(fg, show, cover)
     rtr: RtrFeedExtension = fg.rtr
     rtr.explicit = show.explicit
-    rtr.guid = show.guid or podcast_guid(normalise_base_url(show.base_url) + FEED_NAME)
+    rtr.guid = show.guid or podcast_guid(normalise_base_url(show.base_url) + FEED)
     rtr.locked_owner = show.owner_email
     rtr.host = xml_text(show.author)
     rtr.license = xml_text(show.license or "")
@@ -159,7 +157,7 @@ def _item(fg: FeedGenerator, show: ShowSettings, base: str, episode: BuiltEpisod
     if script.season:
         podcast.itunes_season(script.season)
     podcast.itunes_episode_type(script.type)
-    podcast.itunes_image(base + COVER_NAME)
+    podcast.itunes_image(base + COVER)
     rtr: RtrEntryExtension = entry.rtr
     rtr.explicit = show.explicit
     rtr.transcripts = [(base + getattr(files, kind), mime) for kind, mime in TRANSCRIPT_TYPES]

@@ -19,10 +19,10 @@ from urllib.parse import unquote, urlsplit
 from lxml import etree
 from PIL import Image, UnidentifiedImageError
 
-from rtr_audio.feed import COVER_NAME, FEED_NAME, NAMESPACES
+from rtr_audio.feed import NAMESPACES
+from rtr_audio.layout import COVER, FEED, PAGE
 
 COVER_MIN, COVER_MAX = 1400, 3000  # Apple's artwork limits, in pixels
-PAGE_NAME = "index.html"
 NS = NAMESPACES
 _DURATION = re.compile(r"^\d+$|^\d{1,2}(:\d{1,2}){1,2}$")
 _NUMERIC_HOST = re.compile(r"(?:0x[0-9a-f]+|[0-9]+)(?:\.(?:0x[0-9a-f]+|[0-9]+)){0,3}")
@@ -46,16 +46,16 @@ CHANNEL_REQUIRED = {
 
 def check_feed(out_dir: Path) -> list[str]:
     """Every problem with ``out_dir/feed.xml`` and the files it names, one line each."""
-    feed_path = out_dir / FEED_NAME
+    feed_path = out_dir / FEED
     if not feed_path.is_file():
-        return [f"{FEED_NAME}: not found in {out_dir}; run `rtr-audio build` first"]
+        return [f"{FEED}: not found in {out_dir}; run `rtr-audio build` first"]
     try:
         root = etree.parse(str(feed_path), _parser()).getroot()
     except etree.XMLSyntaxError as exc:
-        return [f"{FEED_NAME}: not well-formed XML ({exc}); podcast apps will reject it"]
+        return [f"{FEED}: not well-formed XML ({exc}); podcast apps will reject it"]
     channel = root.find("channel")
     if root.tag != "rss" or channel is None:
-        return [f"{FEED_NAME}: not an RSS 2.0 feed (no <rss><channel>)"]
+        return [f"{FEED}: not an RSS 2.0 feed (no <rss><channel>)"]
     problems = _namespace_problems(root) + _channel_problems(channel)
     base = _base_url(channel)
     for item in channel.findall("item"):
@@ -63,7 +63,7 @@ def check_feed(out_dir: Path) -> list[str]:
     problems += _duplicate_guids(channel)
     if base:
         problems += _url_problems("channel", channel, out_dir, base, items=False)
-    found = [f"{FEED_NAME}: {p}" for p in problems] + cover_problems(out_dir / COVER_NAME)
+    found = [f"{FEED}: {p}" for p in problems] + cover_problems(out_dir / COVER)
     return found + loopback_problems(out_dir, base)
 
 
@@ -142,7 +142,7 @@ def _url_problems(
     """Every URL under the feed's base must name a published file; enclosures their size too."""
     problems = []
     for what, url, length in _local_urls(element, items):
-        if not url.startswith(base) or url == base + COVER_NAME:
+        if not url.startswith(base) or url == base + COVER:
             continue  # hosted elsewhere, or the cover, which cover_problems checks once
         path = _local_path(out_dir, url[len(base):])
         if path is None or not path.is_file():
@@ -200,7 +200,7 @@ def loopback_problems(out_dir: Path, base: str | None) -> list[str]:
     if not base or is_loopback_url(base):
         return []
     problems = []
-    for name in (FEED_NAME, PAGE_NAME):
+    for name in (FEED, PAGE):
         try:
             text = (out_dir / name).read_text(encoding="utf-8", errors="replace")
         except OSError:

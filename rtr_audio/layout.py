@@ -25,6 +25,7 @@ The build's own (``.cache/``, never served)::
     .cache/samples/<engine>/<voice>.wav  ``voices --sample``'s output
     .cache/published.json         what builds published here, with sizes and SHA-256 (see
                                   ``published``): only those files are ever removed
+    .cache/publish.json           what `publish` sent to each rclone destination (see ``publish``)
     .cache/publish/…              the next publication, staged: episode files, cover, page and
                                   feed are written here and renamed into place together in the
                                   publishing step, after everything else succeeded
@@ -142,6 +143,10 @@ class Layout:
     @property
     def record(self) -> Path:
         return self.cache / "published.json"
+
+    @property
+    def publish_record(self) -> Path:
+        return self.cache / "publish.json"
 
     @property
     def staging(self) -> Path:

@@ -21,8 +21,9 @@ from rtr_audio.project import Project
 from rtr_audio.tasks import Voice
 
 PLAN_CACHE_FORMAT = 1
-# What planning depends on besides its inputs: a change to any of these modules replans.
-_PLANNING_MODULES = ("plan.py", "speech.py", "script.py", "settings.py", "cache.py", "pcm.py",
+# What planning depends on besides its inputs: a change to any of these modules (or to any
+# module of these packages) replans.
+_PLANNING_MODULES = ("plan.py", "speech.py", "script", "settings.py", "cache.py", "pcm.py",
                      "tasks.py", "plancache.py")
 
 
@@ -31,7 +32,9 @@ def _code_digest() -> bytes:
     here = Path(__file__).parent
     digest = hashlib.sha256()
     for name in _PLANNING_MODULES:
-        digest.update((here / name).read_bytes())
+        path = here / name
+        for module in sorted(path.glob("*.py")) if path.is_dir() else [path]:
+            digest.update(module.read_bytes())
     return digest.digest()
 
 

@@ -25,7 +25,7 @@ from rtr_audio.render import render_clips
 from rtr_audio.script import Block, Script
 from rtr_audio.synth import save_bell
 
-PLAYERS = (
+PLAYERS: tuple[tuple[str, list[str]], ...] = (
     ("ffplay", ["-nodisp", "-autoexit", "-loglevel", "error"]),
     ("paplay", []),
     ("aplay", ["-q"]),

@@ -108,7 +108,8 @@ class _Worker:
     """One engine process, speaking one run of clips in order, then retired."""
 
     def __init__(self, context, store_root: Path, run: deque[tuple[ClipTask, int]]):
-        self.conn, child = context.Pipe()
+        conn, child = context.Pipe()
+        self.conn: Connection = conn
         self.process = context.Process(target=_worker_main, args=(child, str(store_root)),
                                        daemon=True)
         with sigint_ignored():  # also covers the fork server, started with the first worker
@@ -175,10 +176,10 @@ class _Pool:
             self._start(runs.popleft())
         while self.active:
             nearest = min(w.deadline for w in self.active.values())
-            for conn in wait(list(self.active), timeout=max(0.0, nearest - time.monotonic())):
-                worker = self.active[conn]  # type: ignore[index]
+            ready = wait(list(self.active), timeout=max(0.0, nearest - time.monotonic()))
+            for worker in [w for conn, w in self.active.items() if conn in ready]:
                 try:
-                    status, message = conn.recv()  # type: ignore[union-attr]
+                    status, message = worker.conn.recv()
                 except (EOFError, OSError):
                     status, message = "crash", _death(worker)
                 if status == "ready":

@@ -24,13 +24,12 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from rtr_audio.layout import COVER
 from rtr_audio.model import BuiltEpisode, Cue
 from rtr_audio.notes import notes_html, plain_text
 from rtr_audio.script import Script
 from rtr_audio.settings import ShowSettings
 from rtr_audio.speech import clean_markup
-
-COVER_FILE = "cover.jpg"
 
 # Colours, named by role. Tests compute the WCAG contrast of every text/background pair from
 # this table, so a change here that hurts legibility fails the suite.
@@ -82,7 +81,7 @@ def render_page(show: ShowSettings, episodes: list[BuiltEpisode], feed_url: str)
     return _template().render(
         show=show,
         feed_url=feed_url,
-        cover=COVER_FILE,
+        cover=COVER,
         summary=plain_text(_first_paragraph(show.description)),
         description=Markup(notes_html(show.description)),
         # The show's footer says it in the author's words; our default only fills its absence.

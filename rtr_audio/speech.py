@@ -360,6 +360,7 @@ def _typed_key_problems(text: str, path: Path) -> dict[int, Problem]:
     """Keys YAML reads as something other than text (``yes:``, ``1984:``), by line.
 
     ``load_mapping`` turns keys into strings, so the node tags are re-read here."""
+    # Imported here, as load_mapping is above: YAML is needed only to read the lexicon.
     import yaml
 
     node = yaml.compose(text, Loader=yaml.SafeLoader)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from rtr_audio import speech
 from rtr_audio.errors import InputError, Problem
 from rtr_audio.files import read_text
+from rtr_audio.normalize.typography import other_script_words, transliterate
 from rtr_audio.script import Speech, parse_script
 from rtr_audio.settings import load_settings
 
@@ -103,8 +104,6 @@ def reading_warnings(project: Project) -> list[Problem]:
     """``path:line`` warnings for words in another script (Hebrew, Cyrillic, Chinese…) that
     the lexicon does not cover: they are read as transliterated, which may not be what the
     writer wants."""
-    from rtr_audio.normalize.typography import other_script_words, transliterate
-
     found = []
     for script in project.scripts:
         for block in script.blocks:

@@ -213,7 +213,10 @@ CASES: dict[str, Case] = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
+# The 12,000² cover case makes a 430 MB image to refuse: with the builds, in the slow tier.
+@pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.slow)
+                                  if name == "cover-12000-square" else name
+                                  for name in sorted(CASES)])
 def test_hostile_case(name: str, published: Path, tmp_path: Path) -> None:
     case = CASES[name]
     show = shutil.copytree(BASE, tmp_path / "show")
@@ -237,6 +240,7 @@ def test_hostile_case(name: str, published: Path, tmp_path: Path) -> None:
     assert published_files(out) == published_files(published)
 
 
+@pytest.mark.slow  # makes a 12,000² PNG (430 MB decoded) to refuse
 def test_a_big_cover_is_refused_from_its_header(tmp_path: Path) -> None:
     """A 12,000² PNG (144 Mpx, 430 MB decoded) is refused before decoding: the check stays small
     (measured as the peak RSS of the check, run as the only child of a fresh process)."""
@@ -318,6 +322,7 @@ def test_output_under_a_file(tmp_path: Path) -> None:
     assert (tmp_path / "afile").read_text() == "mine\n"
 
 
+@pytest.mark.slow  # builds: synthesises, encodes or draws a cover
 def test_full_disk(tmp_path: Path) -> None:
     shutil.copytree(BASE, tmp_path / "scripts")
     with tmpfs(tmp_path / "small", "150k") as small:
@@ -337,6 +342,7 @@ def test_read_only_output(published: Path, tmp_path: Path) -> None:
         assert published_files(mount / "out") == before
 
 
+@pytest.mark.slow  # builds: synthesises, encodes or draws a cover
 def test_ffmpeg_that_writes_nothing(published: Path, tmp_path: Path) -> None:
     """An ffmpeg on the PATH that exits 0 without writing (a stub, a broken build)."""
     shutil.copytree(BASE, tmp_path / "scripts")
@@ -376,6 +382,7 @@ def test_a_long_title_is_shortened_before_it_is_fitted() -> None:
     assert _shortened("Relational Trauma Repair", MAX_TITLE_CHARS) == "Relational Trauma Repair"
 
 
+@pytest.mark.slow  # builds: synthesises, encodes or draws a cover
 def test_a_2000_character_title_still_draws_a_cover(tmp_path: Path) -> None:
     from PIL import Image
 
@@ -461,6 +468,7 @@ def _built(published: Path, tmp_path: Path) -> tuple[Path, Path]:
     return show, out
 
 
+@pytest.mark.slow  # builds: synthesises, encodes or draws a cover
 def test_a_build_keeps_files_it_did_not_publish(published: Path, tmp_path: Path) -> None:
     show, out = _built(published, tmp_path)
     (out / "episodes" / "my-recording.mp3").write_bytes(b"ID3 mine")
@@ -479,6 +487,7 @@ def test_a_build_keeps_files_it_did_not_publish(published: Path, tmp_path: Path)
     # (show.yml says keep_previous: 0s here; by default it would stay for apps for 7 days)
 
 
+@pytest.mark.slow  # builds: synthesises, encodes or draws a cover
 def test_a_linked_episodes_folder_keeps_what_is_in_it(published: Path, tmp_path: Path) -> None:
     show, out = _built(published, tmp_path)
     music = tmp_path / "music"
@@ -492,6 +501,7 @@ def test_a_linked_episodes_folder_keeps_what_is_in_it(published: Path, tmp_path:
     assert (music / "album-track.mp3").read_bytes() == b"a song"
 
 
+@pytest.mark.slow  # builds: synthesises, encodes or draws a cover
 def test_a_failed_build_after_a_title_change_publishes_nothing(published: Path,
                                                                tmp_path: Path) -> None:
     """The cover is drawn for the new title, then encoding fails (an ffmpeg that writes
@@ -511,6 +521,7 @@ def test_a_failed_build_after_a_title_change_publishes_nothing(published: Path,
     assert (out / "cover.jpg").read_bytes() != (published / "cover.jpg").read_bytes()
 
 
+@pytest.mark.slow  # builds: synthesises, encodes or draws a cover
 def test_a_full_disk_after_a_title_change_publishes_nothing(published: Path,
                                                             tmp_path: Path) -> None:
     show = shutil.copytree(BASE, tmp_path / "scripts")
@@ -523,6 +534,7 @@ def test_a_full_disk_after_a_title_change_publishes_nothing(published: Path,
         assert published_files(out) == published_files(published)
 
 
+@pytest.mark.slow  # builds: synthesises, encodes or draws a cover
 def test_sigterm_after_a_title_change_publishes_nothing(published: Path, tmp_path: Path) -> None:
     show, out = _built(published, tmp_path)
     _retitle(show)
@@ -556,6 +568,7 @@ def _damage(path: Path, at: int = 2000) -> None:
     path.write_bytes(bytes(data))
 
 
+@pytest.mark.slow  # builds: synthesises, encodes or draws a cover
 @pytest.mark.parametrize("damage", ["state-not-utf8", "state-a-list", "state-wrong-types",
                                     "record-not-utf8", "record-hostile-paths"])
 def test_a_damaged_cache_record_is_a_missing_one(damage: str, published: Path,
@@ -586,6 +599,7 @@ def test_a_damaged_cache_record_is_a_missing_one(damage: str, published: Path,
     assert again.returncode == 0 and again.stdout.startswith("Up to date"), again.stdout
 
 
+@pytest.mark.slow  # builds: synthesises, encodes or draws a cover
 @pytest.mark.parametrize("victim", ["mp3", "cover", "vtt"])
 def test_a_damaged_published_file_of_the_same_size_is_repaired(victim: str, published: Path,
                                                                 tmp_path: Path) -> None:
@@ -600,6 +614,7 @@ def test_a_damaged_published_file_of_the_same_size_is_repaired(victim: str, publ
     assert published_files(out) == published_files(published)
 
 
+@pytest.mark.slow  # builds: synthesises, encodes or draws a cover
 def test_a_truncated_cached_id3_cover_is_drawn_again(published: Path, tmp_path: Path) -> None:
     from mutagen.id3 import ID3
     from PIL import Image

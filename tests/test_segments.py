@@ -123,6 +123,7 @@ def _bed(timeline: Timeline, store: ClipStore, tmp: Path) -> tuple[Timeline, Cli
                     timeline.boundaries), bed_store
 
 
+@pytest.mark.slow  # real espeak-ng speech and ffmpeg encodes
 @pytest.mark.parametrize("bed", [False, True], ids=["silence", "noise-bed"])
 def test_joins_decode_like_a_whole_file_encode(spoken, tmp_path: Path, bed: bool) -> None:
     store, lengths = spoken
@@ -151,6 +152,7 @@ def test_joins_decode_like_a_whole_file_encode(spoken, tmp_path: Path, bed: bool
     assert _db(ours - source) <= noise_floor + 1.0
 
 
+@pytest.mark.slow  # real espeak-ng speech and ffmpeg encodes
 def test_header_read_right_by_ffprobe_and_mutagen(spoken, tmp_path: Path) -> None:
     store, lengths = spoken
     timeline = layout(_plan(list(lengths), [1.5, 2.0, 1.3, 3.0, 1.0]), lengths)
@@ -200,6 +202,7 @@ def _crc16_arc(data: bytes) -> int:
     return crc
 
 
+@pytest.mark.slow  # real espeak-ng speech and ffmpeg encodes
 def test_an_edit_encodes_only_the_segment_it_touched(spoken, tmp_path: Path) -> None:
     store, lengths = spoken
     keys = list(lengths)
@@ -234,6 +237,7 @@ def test_a_join_without_room_for_the_reservoir_is_refused() -> None:
         mp3frames.join([run_a, run_b])
 
 
+@pytest.mark.slow  # real espeak-ng speech and ffmpeg encodes
 def test_a_join_that_cannot_be_made_falls_back_to_one_whole_run(spoken, tmp_path: Path,
                                                                  monkeypatch) -> None:
     """If old and new frames cannot be joined, the episode is encoded in one run, which is

@@ -101,9 +101,9 @@ class Pyttsx3Engine:
         if not sys.platform.startswith("linux"):
             return []
         self._get()
-        import ctypes
+        import ctypes  # only here: the variants are read through espeak-ng's C API (Linux)
 
-        from pyttsx3.drivers import _espeak
+        from pyttsx3.drivers import _espeak  # loaded by _get() above; see there
 
         data = ctypes.c_char_p()
         _espeak.Info(ctypes.byref(data))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from rtr_audio.normalize import vocab
+import rtr_audio.normalize.vocab as vocab
 from rtr_audio.normalize.rules import (
     alternation,
     capitalised,

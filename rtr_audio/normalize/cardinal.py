@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from rtr_audio.normalize import vocab
+import rtr_audio.normalize.vocab as vocab
 from rtr_audio.normalize.rules import sub
 
 ONES = (

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from rtr_audio.normalize import vocab
+import rtr_audio.normalize.vocab as vocab
 from rtr_audio.normalize.cardinal import digits_words
 from rtr_audio.normalize.rules import alternation, spell, sub
 

@@ -14,12 +14,14 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from rtr_audio.normalize import vocab
+import rtr_audio.normalize.vocab as vocab
 from rtr_audio.normalize.rules import spell
 
 
 @cache
 def _dictionary() -> frozenset[str]:
+    # Imported here: only capitalised words need the dictionary, and importing english_words
+    # costs ~10 ms of the normaliser's cold start.
     from english_words import get_english_words_set
 
     # web2 (Webster's 1934) alone lacks everyday words ("hang", "okay", "goodbye"); GCIDE adds

@@ -13,27 +13,27 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from rtr_audio.normalize import (
-    abbreviations,
-    address,
-    cardinal,
-    date,
-    decimal,
-    electronic,
-    fraction,
-    letters,
-    measure,
-    money,
-    ordinal,
-    range,
-    roman,
-    serial,
-    symbols,
-    telephone,
-    tidy,
-    time,
-    typography,
-)
+# Each class by its module path: `from rtr_audio.normalize import cardinal` would read the
+# package's __init__, which imports this module (an import cycle; see tools/imports.py).
+import rtr_audio.normalize.abbreviations as abbreviations
+import rtr_audio.normalize.address as address
+import rtr_audio.normalize.cardinal as cardinal
+import rtr_audio.normalize.date as date
+import rtr_audio.normalize.decimal as decimal
+import rtr_audio.normalize.electronic as electronic
+import rtr_audio.normalize.fraction as fraction
+import rtr_audio.normalize.letters as letters
+import rtr_audio.normalize.measure as measure
+import rtr_audio.normalize.money as money
+import rtr_audio.normalize.ordinal as ordinal
+import rtr_audio.normalize.range as range
+import rtr_audio.normalize.roman as roman
+import rtr_audio.normalize.serial as serial
+import rtr_audio.normalize.symbols as symbols
+import rtr_audio.normalize.telephone as telephone
+import rtr_audio.normalize.tidy as tidy
+import rtr_audio.normalize.time as time
+import rtr_audio.normalize.typography as typography
 from rtr_audio.normalize.rules import Step
 
 # A class's rules run only when its trigger is found: most sentences of narration have no

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from rtr_audio.normalize import vocab
+import rtr_audio.normalize.vocab as vocab
 from rtr_audio.normalize.cardinal import number_words
 from rtr_audio.normalize.ordinal import ordinal_words
 from rtr_audio.normalize.rules import capitalised, sub, word_before

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from rtr_audio.normalize import vocab
+import rtr_audio.normalize.vocab as vocab
 
 Step = Callable[[str], str]
 Repl = Callable[[re.Match[str]], str]

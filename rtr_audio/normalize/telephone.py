@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from rtr_audio.normalize import vocab
+import rtr_audio.normalize.vocab as vocab
 from rtr_audio.normalize.cardinal import digits_words
 from rtr_audio.normalize.letters import is_initialism
 from rtr_audio.normalize.rules import Step, alternation, sub, word_after, word_before

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from rtr_audio.normalize import vocab
+import rtr_audio.normalize.vocab as vocab
 from rtr_audio.normalize.cardinal import ONES, number_words
 from rtr_audio.normalize.date import month_by_name, weekday_by_name
 from rtr_audio.normalize.rules import WINDOW, period_if_final, spell, sub, word_after

@@ -23,10 +23,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rtr_audio.errors import RtrError
+from rtr_audio.layout import FEED
 from rtr_audio.serve.banner import find_lan_ip, format_banner
 from rtr_audio.serve.rewrite import feed_base_url, parse_host, rewrite_feed
 from rtr_audio.serve.server import PodcastServer
-from rtr_audio.serve.static import FEED_NAME, content_type, parse_range
+from rtr_audio.serve.static import content_type, parse_range
 
 __all__ = [
     "CannotListen",
@@ -76,8 +77,8 @@ def make_server(
     if the address cannot be bound.
     """
     out_dir = Path(out_dir)
-    if not (out_dir / FEED_NAME).is_file():
-        raise NothingToServe(f"{out_dir} has no {FEED_NAME} yet: run `rtr-audio build` first")
+    if not (out_dir / FEED).is_file():
+        raise NothingToServe(f"{out_dir} has no {FEED} yet: run `rtr-audio build` first")
     bind_host = host.strip("[]")
     try:
         return PodcastServer(

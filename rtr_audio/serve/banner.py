@@ -7,7 +7,7 @@ import ipaddress
 import socket
 from pathlib import Path
 
-from rtr_audio.serve.static import FEED_NAME
+from rtr_audio.layout import FEED
 
 
 def find_lan_ip() -> str | None:
@@ -32,7 +32,7 @@ def find_lan_ip() -> str | None:
 
 def _url(host: str, port: int) -> str:
     shown = f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{port}/{FEED_NAME}"
+    return f"http://{shown}:{port}/{FEED}"
 
 
 def _qr_text(data: str) -> str:
@@ -66,7 +66,7 @@ def format_banner(out_dir: Path, host: str, port: int, lan_ip: str | None = None
         if lan is None:
             lines.append(
                 f"Could not find this machine's LAN address; on another device use "
-                f"http://<this machine's IP>:{port}/{FEED_NAME}"
+                f"http://<this machine's IP>:{port}/{FEED}"
             )
     else:
         lines.append(f"Feed: {_url(host, port)}")

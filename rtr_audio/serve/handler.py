@@ -17,10 +17,9 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, Protocol
 
+from rtr_audio.layout import FEED, PAGE
 from rtr_audio.serve.rewrite import RewriteCache, parse_host, rewrite_entity
 from rtr_audio.serve.static import (
-    FEED_NAME,
-    INDEX_NAME,
     BadTarget,
     Entity,
     NotFound,
@@ -229,7 +228,7 @@ class Handler(BaseHTTPRequestHandler):
     def _open(self, real: Path) -> Entity:
         entity, st = open_file(real)
         rel = real.relative_to(self.server.root).as_posix()
-        if rel in (FEED_NAME, INDEX_NAME):
+        if rel in (FEED, PAGE):
             try:
                 host = self._client_host()
                 rewrite_entity(entity, rel, st, self.server.root, host, self.server.rewrites)

@@ -22,7 +22,8 @@ from typing import Any
 
 from lxml import etree
 
-from rtr_audio.serve.static import FEED_NAME, Entity
+from rtr_audio.layout import FEED
+from rtr_audio.serve.static import Entity
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
@@ -54,8 +55,8 @@ def feed_base_url(feed: bytes) -> str | None:
         parts = urllib.parse.urlsplit(href)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             continue
-        if href.endswith(FEED_NAME):
-            return href[: -len(FEED_NAME)]
+        if href.endswith(FEED):
+            return href[: -len(FEED)]
         return href.rsplit("/", 1)[0] + "/"
     return None
 
@@ -161,11 +162,11 @@ def rewrite_entity(
     entity: Entity, rel: str, st: os.stat_result, root: Path, host: str, cache: RewriteCache
 ) -> None:
     """Swap a feed/page entity's body for one with URLs on ``http://{host}/``."""
-    if rel == FEED_NAME:
+    if rel == FEED:
         feed_st = st
     else:
         try:
-            feed_st = os.stat(root / FEED_NAME)
+            feed_st = os.stat(root / FEED)
         except OSError:
             return
     new_base = f"http://{host}/"
@@ -174,11 +175,11 @@ def rewrite_entity(
     def make() -> bytes:
         assert entity.file is not None
         data = entity.file.read()
-        feed = data if rel == FEED_NAME else (root / FEED_NAME).read_bytes()
+        feed = data if rel == FEED else (root / FEED).read_bytes()
         old_base = feed_base_url(feed)
         if old_base is None:
             return data
-        if rel == FEED_NAME:
+        if rel == FEED:
             return rewrite_feed(data, old_base, new_base)
         return data.replace(old_base.encode(), new_base.encode())
 

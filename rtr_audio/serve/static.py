@@ -18,9 +18,9 @@ from email.message import Message
 from pathlib import Path
 from typing import BinaryIO, Literal
 
+from rtr_audio.layout import PAGE
+
 CHUNK_SIZE = 64 * 1024
-FEED_NAME = "feed.xml"
-INDEX_NAME = "index.html"
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
 
 # Longest suffix first: a Podcasting 2.0 chapters file is JSON with its own media type
@@ -128,7 +128,7 @@ def resolve(root: Path, target: str) -> Path:
     if any(ch == "\\" or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in decoded):
         raise BadTarget
     if decoded == "/":
-        segments = [INDEX_NAME]
+        segments = [PAGE]
     else:
         if decoded.endswith("/"):
             raise NotFound  # directory: listings are off
