@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from rtr_audio import pcm
 from rtr_audio.errors import RtrError
+from rtr_audio.ffmpeg import require_ffmpeg
 
 if TYPE_CHECKING:
     import numpy as np
@@ -177,7 +178,6 @@ def decode(path: Path, max_seconds: float) -> np.ndarray:
 
     Raises BedError (with ffmpeg's reason) for a file it cannot read or that holds no audio.
     """
-    from rtr_audio.master import require_ffmpeg  # master uses this module for the mix
 
     command = [require_ffmpeg(), "-hide_banner", "-loglevel", "error", "-nostdin",
                "-i", str(path), "-t", f"{max_seconds:g}", "-vn", "-ac", "1",

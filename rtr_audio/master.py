@@ -8,7 +8,6 @@ the segments the edit touched (``segments``). The Xing/LAME header is written by
 from __future__ import annotations
 
 import math
-import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +16,8 @@ from typing import TYPE_CHECKING
 from rtr_audio import pcm
 from rtr_audio.assemble import Timeline, episode_loudness, stream_pcm
 from rtr_audio.cache import ClipStore
-from rtr_audio.errors import RtrError, ToolMissing
+from rtr_audio.errors import RtrError
+from rtr_audio.ffmpeg import require_ffmpeg
 
 if TYPE_CHECKING:
     from rtr_audio.bed import Bed
@@ -37,8 +37,6 @@ ENCODE_LOSS_LU = 0.4
 KEEP_GAIN_LU = 0.5
 MAX_GAIN_DB = 12.0  # never amplify more than this (an episode of bells only, say)
 
-FFMPEG_HINT = ("ffmpeg is not installed: run `make build` (installs it), or "
-               "`sudo apt-get install ffmpeg` (macOS: `brew install ffmpeg`)")
 
 
 class EncodeError(RtrError):
@@ -52,13 +50,6 @@ class Mastered:
     loudness_before: float
     segments_encoded: int = 0
     segment_keys: tuple[str, ...] = ()
-
-
-def require_ffmpeg() -> str:
-    found = shutil.which("ffmpeg")
-    if not found:
-        raise ToolMissing(FFMPEG_HINT)
-    return found
 
 
 def episode_gain(timeline: Timeline, store: ClipStore, target: float,

@@ -17,10 +17,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tools"))
 import imports  # noqa: E402
 
-# Function-local imports known to close a cycle, not yet undone. bed.py imports
-# master.require_ffmpeg lazily while master → assemble → plan → bed: require_ffmpeg belongs below
-# both (left while the `sound` and `encode` branches change those files). Add nothing here.
-KNOWN_LAZY_EDGES = {("rtr_audio.bed", "rtr_audio.master")}
+# Function-local imports known to close a cycle, not yet undone. Add nothing here.
+KNOWN_LAZY_EDGES: set[tuple[str, str]] = set()
 
 
 def test_rtr_audio_has_no_cycle_and_every_local_import_says_why():
