@@ -111,18 +111,19 @@ def encode(timeline: Timeline, store: ClipStore, target_lufs: float, dest: Path,
     samples = timeline.total * OUTPUT_RATE // pcm.RATE
     kbps = int(BITRATE.rstrip("k"))
     try:
-        found = {i: seg_store.load(s.key) if reuse else None for i, s in enumerate(segs)}
-        runs = {i: run for i, run in found.items() if run is not None}
-        missing = [i for i in found if i not in runs]
-        runs.update(segments.encode_runs(timeline, store, segs, missing, gain, encoder,
-                                         seg_store))
+        # Runs are read back from the segment store one at a time while they are joined, so
+        # memory stays bounded however long the episode (a damaged one is found there).
+        missing = [i for i, s in enumerate(segs)
+                   if not reuse or not seg_store.path(s.key).is_file()]
+        segments.encode_runs(timeline, store, segs, missing, gain, encoder, seg_store)
         try:
-            segments.write_episode((runs[i] for i in range(len(segs))), samples, kbps, dest)
+            segments.write_episode(segments.load_all(segs, seg_store), samples, kbps, dest)
         except mp3frames.FrameError:
-            # Old and new frames do not join here: one run of the whole episode always does.
-            runs = segments.encode_runs(timeline, store, segs, list(range(len(segs))), gain,
-                                        encoder, seg_store)
-            segments.write_episode((runs[i] for i in range(len(segs))), samples, kbps, dest)
+            # Old and new frames do not join here (or a stored segment was damaged): one run of
+            # the whole episode always joins (rare, so its memory is paid only then).
+            segments.encode_runs(timeline, store, segs, list(range(len(segs))), gain,
+                                 encoder, seg_store, max_run=None)
+            segments.write_episode(segments.load_all(segs, seg_store), samples, kbps, dest)
     except segments.NoOutput as exc:
         dest.unlink(missing_ok=True)
         # A broken or stub ffmpeg on the PATH: it exited without an error but wrote nothing.

@@ -50,6 +50,7 @@ from rtr_audio.files import atomic_write
 SEGMENT_FORMAT = 1  # bump when segmenting or encoding changes, so segments are encoded again
 PRE_FRAMES = 4  # context before a run: MDCT window, filterbank, psychoacoustic history
 POST_FRAMES = 2  # context after: LAME's look-ahead (576 samples) and the MDCT overlap
+MAX_RUN = 600 * pcm.RATE  # samples: one ffmpeg run's output is held in memory while sliced
 KEEP_BEFORE = 3  # frames of the encode kept before a segment: ≥ 511 bytes of reservoir
 _READ = 1 << 16
 
@@ -167,11 +168,12 @@ class Encoder:
 
 def encode_runs(timeline: Timeline, store: ClipStore, segs: list[Segment],
                 wanted: list[int], gain_db: float, encoder: Encoder,
-                seg_store: SegmentStore) -> dict[int, mp3frames.Run]:
-    """Encode the segments ``wanted`` (indices into ``segs``), consecutive ones in one run, and
-    save each in ``seg_store``; returns them by index."""
-    done: dict[int, mp3frames.Run] = {}
-    for first, last in _runs(wanted):
+                seg_store: SegmentStore, max_run: int | None = MAX_RUN) -> None:
+    """Encode the segments ``wanted`` (indices into ``segs``), consecutive ones in one ffmpeg
+    run of at most ``max_run`` samples (None: unbounded), and save each in ``seg_store``.
+    Nothing is kept in memory past its run: a 3-hour episode costs what 10 minutes do."""
+    groups = _runs(wanted) if max_run is None else _bounded(_runs(wanted), segs, max_run)
+    for first, last in groups:
         start, end = segs[first].start, segs[last].end
         w_start, w_end = _window(start, end, timeline.total)
         data = _ffmpeg(timeline, store, w_start, w_end, gain_db, encoder)
@@ -184,8 +186,28 @@ def encode_runs(timeline: Timeline, store: ClipStore, segs: list[Segment],
             keep_lo, keep_hi = max(0, lo - KEEP_BEFORE), min(len(frames), hi + 1)
             run = _slice(data, frames, keep_lo, keep_hi, lo - keep_lo, hi - keep_lo)
             seg_store.save(seg.key, run)
-            done[index] = run
-    return done
+
+
+def load_all(segs: list[Segment], seg_store: SegmentStore) -> Iterator[mp3frames.Run]:
+    """The segments' runs from ``seg_store``, one at a time, in order. Raises
+    ``mp3frames.FrameError`` for one that is missing or damaged (the caller encodes again)."""
+    for seg in segs:
+        run = seg_store.load(seg.key)
+        if run is None:
+            raise mp3frames.FrameError(f"segment {seg.key} is missing or damaged")
+        yield run
+
+
+def _bounded(groups: Iterator[tuple[int, int]], segs: list[Segment], max_run: int
+             ) -> Iterator[tuple[int, int]]:
+    """Each group of consecutive segments split so that no run exceeds ``max_run`` samples."""
+    for first, last in groups:
+        start = first
+        for index in range(first, last + 1):
+            if index > start and segs[index].end - segs[start].start > max_run:
+                yield start, index - 1
+                start = index
+        yield start, last
 
 
 def _slice(data: bytes, frames: list[mp3frames.Frame], lo: int, hi: int, first: int,

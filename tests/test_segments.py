@@ -102,11 +102,10 @@ def _encode_each_segment_alone(timeline: Timeline, store: ClipStore, gain: float
     encoder = segments.Encoder("ffmpeg", BITRATE, LAME_QUALITY, OUTPUT_RATE)
     segs = segments.segments(timeline, gain, encoder_settings())
     seg_store = segments.SegmentStore(tmp / "segments")
-    runs = {}
     for i in range(len(segs)):
-        runs.update(segments.encode_runs(timeline, store, segs, [i], gain, encoder, seg_store))
+        segments.encode_runs(timeline, store, segs, [i], gain, encoder, seg_store)
     dest = tmp / "segmented.mp3"
-    segments.write_episode((runs[i] for i in range(len(segs))), timeline.total * 2, 64, dest)
+    segments.write_episode(segments.load_all(segs, seg_store), timeline.total * 2, 64, dest)
     return dest
 
 
@@ -261,3 +260,11 @@ def test_a_join_that_cannot_be_made_falls_back_to_one_whole_run(spoken, tmp_path
     encode(edited, store, -19.0, tmp_path / "b.mp3", cache)
     assert len(calls) == 2
     assert len(_decode(tmp_path / "b.mp3")) == edited.total * 2
+
+
+def test_runs_are_split_so_memory_does_not_grow_with_the_episode():
+    """Consecutive segments go to ffmpeg in runs of at most max_run samples."""
+    segs = [segments.Segment(i * 1000, (i + 1) * 1000, f"k{i}") for i in range(10)]
+    groups = list(segments._bounded(iter([(0, 9)]), segs, 3000))
+    assert groups == [(0, 2), (3, 5), (6, 8), (9, 9)]
+    assert list(segments._bounded(iter([(2, 3), (7, 7)]), segs, 3000)) == [(2, 3), (7, 7)]
