@@ -22,6 +22,7 @@ from pathlib import Path
 import feedparser
 import podcastparser
 import pytest
+from mutagen.id3 import ID3
 
 from tests.conftest import run_cli
 from tests.test_serve import serving
@@ -140,6 +141,11 @@ def test_episodes_sharing_a_date_or_without_one_get_distinct_times_in_episode_or
     assert first[0]["published"] > first[1]["published"]
     build(scripts, out, "--force", at=NOW + dt.timedelta(days=3))
     assert feed_entries(out) == first  # the same dates, build after build
+    # Without a `date:`, the MP3's ID3 date is still its publication date (read by mutagen).
+    for entry in first:
+        mp3 = out / "episodes" / entry["enclosures"][0]["url"].rsplit("/", 1)[-1]
+        day = dt.datetime.fromtimestamp(entry["published"], dt.UTC).date().isoformat()
+        assert str(ID3(mp3)["TDRC"].text[0]) == day
 
 
 # --- point 3: refused before publishing -------------------------------------------------------

@@ -31,15 +31,17 @@ MASTER_FORMAT = 3  # bump when mastering changes so episodes are re-encoded
 
 
 def episode_key(project: Project, plan: EpisodePlan, timeline: Timeline,
-                cover_jpeg: bytes) -> str:
-    """Hash of everything in an episode's published files: audio, tags, transcript text."""
+                cover_jpeg: bytes, published: dt.datetime) -> str:
+    """Hash of everything in an episode's published files: audio, tags, transcript text.
+    ``published``: the publication time, whose date is the ID3 date (TDRC)."""
     show, script = project.settings, plan.script
     return digest(
         "episode", MASTER_FORMAT, CLIP_FORMAT, BITRATE, LAME_QUALITY, OUTPUT_RATE, show.loudness,
         [(p.start, p.length, p.key) for p in timeline.placements],
         [(c.start, c.end, c.text) for c in timeline.cues],
         [(c.start, c.title) for c in timeline.chapters],
-        script.title, script.description, script.episode, script.date, show.title, show.author,
+        script.title, script.description, script.episode, published.date(), show.title,
+        show.author,
         show.language, show.show_notes_footer, hashlib.sha256(cover_jpeg).hexdigest(),
         # Only with a bed, so the episodes of a show without one keep their keys (and files).
         *([plan.bed.fingerprint()] if plan.bed else []),
@@ -97,7 +99,7 @@ def master_job(project: Project, plan: EpisodePlan, store: ClipStore, out: Path,
             previous = state.gain(plan.script.slug) if reuse_segments else None
             mastered = encode(timeline, store, project.settings.loudness, scratch,
                               paths.segments, previous, reuse_segments, plan.bed)
-            _tag(project, plan, timeline, scratch, cover_jpeg)
+            _tag(project, plan, timeline, scratch, cover_jpeg, published.date())
             os.replace(scratch, final)
         except BaseException:
             scratch.unlink(missing_ok=True)  # no half-encoded leftovers
@@ -112,11 +114,11 @@ def master_job(project: Project, plan: EpisodePlan, store: ClipStore, out: Path,
 
 
 def _tag(project: Project, plan: EpisodePlan, timeline: Timeline, mp3: Path,
-         cover_jpeg: bytes) -> None:
+         cover_jpeg: bytes, date: dt.date) -> None:
     show, script = project.settings, plan.script
     tags.write_tags(
         mp3, title=script.title, artist=show.author, album=show.title, track=script.episode,
-        date=script.date, description=show_notes(project, plan), cover_jpeg=cover_jpeg,
+        date=date, description=show_notes(project, plan), cover_jpeg=cover_jpeg,
         chapters=list(timeline.chapters), duration=timeline.duration, language=show.language,
     )
 

@@ -171,7 +171,7 @@ class Scheduler:
         timeline = layout(plan, lengths)  # type: ignore[arg-type]
         published = self.release.times[plan.script.slug]
         cover_jpeg = self.cover.result()
-        key = episode_key(self.project, plan, timeline, cover_jpeg)
+        key = episode_key(self.project, plan, timeline, cover_jpeg, published)
         out = self.options.out_dir
         ready = reuse(out, self.state, plan, key, timeline, published, self.project)
         if ready and not self.options.force:
