@@ -8,7 +8,6 @@ the segments the edit touched (``segments``). The Xing/LAME header is written by
 from __future__ import annotations
 
 import math
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,7 +16,7 @@ from rtr_audio import pcm
 from rtr_audio.assemble import Timeline, episode_loudness, stream_pcm
 from rtr_audio.cache import ClipStore
 from rtr_audio.errors import RtrError
-from rtr_audio.ffmpeg import require_ffmpeg
+from rtr_audio.ffmpeg import feed, require_ffmpeg
 
 if TYPE_CHECKING:
     from rtr_audio.bed import Bed
@@ -159,23 +158,10 @@ def _encode_with_bed(timeline: Timeline, store: ClipStore, gain: float, measured
         "-write_xing", "1", "-id3v2_version", "0", "-map_metadata", "-1",
         "-f", "mp3", str(dest),
     ]
-    with subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE) as process:
-        assert process.stdin is not None
-        try:
-            for chunk in source:
-                process.stdin.write(chunk)
-            process.stdin.close()
-        except BrokenPipeError:
-            pass
-        except BaseException:
-            process.kill()
-            raise
-        errors = process.stderr.read().decode(errors="replace") if process.stderr else ""
-        process.wait()
-    if process.returncode != 0:
+    status, reason = feed(command, source)
+    if status != 0:
         dest.unlink(missing_ok=True)
-        reason = errors.strip().splitlines()[-1] if errors.strip() else "unknown error"
-        raise EncodeError(f"ffmpeg could not encode {dest.name}: {reason}")
+        raise EncodeError(f"ffmpeg could not encode {dest.name}: {reason or 'unknown error'}")
     if not dest.is_file() or dest.stat().st_size == 0:  # a broken or stub ffmpeg on the PATH
         raise EncodeError(f"{command[0]} exited without an error but wrote no MP3 for "
                           f"{dest.name}; check that it is a working ffmpeg with libmp3lame")

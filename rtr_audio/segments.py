@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import subprocess
 import tempfile
 from array import array
 from collections.abc import Iterator
@@ -45,6 +44,7 @@ from pathlib import Path
 from rtr_audio import mp3frames, pcm
 from rtr_audio.assemble import GRID, Timeline, stream_window
 from rtr_audio.cache import ClipStore, digest
+from rtr_audio.ffmpeg import feed
 from rtr_audio.files import atomic_write
 
 SEGMENT_FORMAT = 1  # bump when segmenting or encoding changes, so segments are encoded again
@@ -255,23 +255,9 @@ def _ffmpeg(timeline: Timeline, store: ClipStore, start: int, end: int, gain_db:
             "-write_xing", "0", "-id3v2_version", "0", "-map_metadata", "-1",
             "-f", "mp3", "pipe:1",
         ]
-        with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=out,
-                              stderr=subprocess.PIPE) as process:
-            assert process.stdin is not None
-            try:
-                for chunk in stream_window(timeline, store, start, end):
-                    process.stdin.write(chunk)
-                process.stdin.close()
-            except BrokenPipeError:
-                pass
-            except BaseException:
-                process.kill()
-                raise
-            errors = process.stderr.read().decode(errors="replace") if process.stderr else ""
-            process.wait()
-        if process.returncode != 0:
-            lines = errors.strip().splitlines()
-            raise EncodeFailed(lines[-1] if lines else "unknown error")
+        status, reason = feed(command, stream_window(timeline, store, start, end), out)
+        if status != 0:
+            raise EncodeFailed(reason or "unknown error")
         out.seek(0)
         data = out.read()
     if not data:
