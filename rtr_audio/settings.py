@@ -68,7 +68,8 @@ APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {
     "TV & Film": ("After Shows", "Film History", "Film Interviews", "Film Reviews", "TV Reviews"),
 }
 
-_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$", re.IGNORECASE)
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$", re.IGNORECASE)  # BCP 47-like
+_LANGUAGE = LANGUAGE_CODE
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_RATE, MAX_RATE = 60, 400  # words per minute; outside this speech is unintelligible
 SHOW_TYPES = ("episodic", "serial")  # Apple's itunes:type

@@ -106,3 +106,11 @@ def test_check_warns_about_words_in_another_script(tmp_path: Path) -> None:
 ])
 def test_slugs_fold_accented_letters(name: str, slug: str) -> None:
     assert slug_for(Path(name)) == slug
+
+
+def test_language_must_be_a_language_code():
+    result = run_cli("spoken", "--language", "../../etc", "--text", "hello")
+    assert result.returncode == 2
+    assert "is not a language code like en-us" in result.stderr
+    good = run_cli("spoken", "--language", "EN-GB", "--text", "on 03/04/2020")
+    assert good.returncode == 0 and "third of April" in good.stdout

@@ -17,6 +17,16 @@ from rtr_audio.cli.options import ENGINE_OPTION, OUT_OPTION, SCRIPTS_OPTION, VER
 from rtr_audio.errors import printable
 
 
+def _language_code(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    """A language code as show.yml's `language` takes it (en-us, en-gb, de…)."""
+    # Lazy: settings imports YAML, which a no-op `build` must not load (test_uptodate).
+    from rtr_audio.settings import LANGUAGE_CODE
+
+    if not LANGUAGE_CODE.match(value):
+        raise click.BadParameter(f"{printable(value)[:40]!s} is not a language code like en-us")
+    return value.lower()
+
+
 def _line_range(_ctx: click.Context, _param: click.Parameter,
                 value: str | None) -> tuple[int, int] | None:
     if value is None:
@@ -73,7 +83,7 @@ def preview(script: Path, section: int | None, lines: tuple[int, int] | None,
 @click.option("--file", "text_file", default=None,
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Read one text per line; print exactly one line per input line.")
-@click.option("--language", default="en-us", show_default=True,
+@click.option("--language", default="en-us", show_default=True, callback=_language_code,
               help="Language for --text/--file (day-first dates for en-gb...); a SCRIPT uses "
                    "its show.yml.")
 @VERBOSE_OPTION
