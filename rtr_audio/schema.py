@@ -93,7 +93,16 @@ class Text(Option):
     def convert(self, key: str, value: object, where: Where) -> str:
         if not isinstance(value, str) or not value.strip():
             raise Invalid(f"`{key}` must be non-empty text")
+        control = _CONTROL.search(value)
+        if control:
+            # Escape codes would reach terminals, the page and players' title lines.
+            raise Invalid(f"`{key}` holds the control character U+{ord(control.group()):04X}; "
+                          "remove it")
         return value.strip()
+
+
+# C0 controls but tab and line ends, DEL and C1 controls: never meant in a title or notes.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True, kw_only=True)
