@@ -27,6 +27,7 @@ import json
 import os
 import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click  # already imported by the CLI; its folder is the environment's site-packages
@@ -198,23 +199,23 @@ def output_states(out_dir: Path) -> list[list]:
 
 
 def _states_under(folder: str, prefix: str, states: list[list], skip_hidden: bool = False) -> None:
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        return
-    for entry in entries:
-        if entry.name == "__pycache__" or (skip_hidden and entry.name.startswith(".")):
-            continue
-        if entry.is_dir(follow_symlinks=False):
-            _states_under(entry.path, prefix + entry.name + os.sep, states, skip_hidden)
-        elif entry.is_file():
-            info = entry.stat()
-            states.append([prefix + entry.name, info.st_size, info.st_mtime_ns])
+    for rel, entry in _entries(folder, prefix, skip_hidden):
+        info = entry.stat()
+        states.append([rel, info.st_size, info.st_mtime_ns])
 
 
 def _files_under(folder: Path, skip_hidden: bool = False, skip: Path | None = None):
     """Files below ``folder`` (recursively), without ``__pycache__``, the folder ``skip``, and
     (if asked) hidden ones."""
+    for _rel, entry in _entries(str(folder), "", skip_hidden, skip):
+        yield Path(entry.path)
+
+
+def _entries(folder: str, prefix: str, skip_hidden: bool, skip: Path | None = None
+             ) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """(path relative to the walk's start, entry) of every regular file below ``folder``, with
+    ``os.scandir`` and strings only; ``__pycache__``, the folder ``skip`` and (if asked) hidden
+    names are left out, and links to folders are not followed."""
     try:
         entries = list(os.scandir(folder))
     except OSError:
@@ -224,6 +225,6 @@ def _files_under(folder: Path, skip_hidden: bool = False, skip: Path | None = No
             continue
         if entry.is_dir(follow_symlinks=False):
             if skip is None or Path(entry.path).resolve() != skip:
-                yield from _files_under(Path(entry.path), skip_hidden, skip)
+                yield from _entries(entry.path, prefix + entry.name + os.sep, skip_hidden, skip)
         elif entry.is_file():
-            yield Path(entry.path)
+            yield prefix + entry.name, entry
