@@ -10,11 +10,12 @@ one. Before the cut, on the 2-core machine: 5.1 s for 2,000 characters of words,
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import time
 from pathlib import Path
+
+import section as section_cli  # bench/section.py, beside this file
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -59,14 +60,7 @@ def section() -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--results", type=Path, default=None,
-                        help="also write the section to this file")
-    args = parser.parse_args()
-    text = "\n".join(section())
-    if args.results:
-        args.results.write_text(text)
-    print(text)
+    section_cli.run(section, __doc__ or "")
 
 
 if __name__ == "__main__":

@@ -12,13 +12,14 @@ Target: the series normalises cold in at most ``TARGET_S`` seconds.
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+import section as section_cli  # bench/section.py, beside this file
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -94,14 +95,7 @@ def section() -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--results", type=Path, default=None,
-                        help="also write the section to this file")
-    args = parser.parse_args()
-    text = "\n".join(section())
-    if args.results:
-        args.results.write_text(text)
-    print(text)
+    section_cli.run(section, __doc__ or "")
 
 
 if __name__ == "__main__":
